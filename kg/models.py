@@ -1,0 +1,222 @@
+"""Pydantic models: the contracts between kg's stages.
+
+Stages talk only through these models (see DESIGN.md):
+
+    SourceDocument --layout--> Article --extract--> Mention / Quantity / RelationCandidate
+    --resolve--> KnowledgeBase (Entity, Relation, Quantity) --rdf--> rdflib Dataset
+
+Offsets are Python string indices (Unicode code points) into ``Article.text``;
+a :class:`Span` is half-open, ``text[start:end]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+EntityType = Literal["AdministrativeArea", "Place", "Organization", "Program", "Person"]
+Qualifier = Literal["exact", "approx", "more_than", "nearly", "at_most", "range"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="forbid")
+
+
+class PageMetadata(_Model):
+    """Metadata of one page, from its sidecar ``<stem>.meta.yaml`` or a curated file.
+
+    Unknown values stay ``None``: kg never guesses a date that is not printed.
+    """
+
+    newspaper: str | None = None
+    date: dt.date | None = None
+    page: str | None = None
+    section: str | None = None
+    url: str | None = None
+
+
+class SourceDocument(_Model):
+    """One decoded input file.
+
+    ``id`` is an ASCII slug of the file stem, unique within a build; ``sha256``
+    is the digest of the raw bytes; ``encoding`` the codec the bytes were
+    decoded with (``utf_8``, ``utf_8_sig``, ``gb18030`` ...).
+    """
+
+    id: str
+    path: str
+    sha256: str
+    encoding: str
+    text: str
+    metadata: PageMetadata = Field(default_factory=PageMetadata)
+
+
+class Span(_Model):
+    """A half-open character span ``[start, end)`` into an article's ``text``."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end < self.start:
+            raise ValueError(f"span end {self.end} before start {self.start}")
+        return self
+
+
+class Byline(_Model):
+    """A person credited on an article: a correspondent (通讯员), reporter (记者) or photographer."""
+
+    name: str
+    role: str = "通讯员"
+    span: Span | None = None
+
+
+class Article(_Model):
+    """One article or photo caption laid out from a page.
+
+    ``text`` is the body with hard line breaks removed: every character comes
+    from the source, in order; paragraphs are separated by a single ``\\n``
+    (see ``paragraphs``). ``source_lines`` is the 1-based inclusive line range
+    of the body in the source file. Headline and kicker are not part of
+    ``text``: they are printed after the body on this kind of page.
+    """
+
+    id: str
+    source_id: str
+    index: int = Field(ge=1, description="1-based position on the page")
+    kind: Literal["article", "photo"] = "article"
+    headline: str | None = None
+    kicker: str | None = None
+    dateline_place: str | None = None
+    dateline: Span | None = None
+    bylines: list[Byline] = Field(default_factory=list)
+    text: str
+    paragraphs: list[Span] = Field(default_factory=list)
+    source_lines: tuple[int, int]
+    metadata: PageMetadata = Field(default_factory=PageMetadata)
+
+    @property
+    def correspondents(self) -> list[str]:
+        """Names credited as writers (not photographers), in printed order."""
+        return [b.name for b in self.bylines if b.role != "摄影"]
+
+    @property
+    def photographers(self) -> list[str]:
+        """Names credited for the photograph (``■通讯员 张雅 摄``)."""
+        return [b.name for b in self.bylines if b.role == "摄影"]
+
+
+class Mention(_Model):
+    """A name found in an article: ``surface == article.text[span.start:span.end]``.
+
+    ``subtype`` is the level for places (省/市/县/区/功能区/镇/乡/街道/村/社区 ...),
+    the head for organizations (党支部, 局, 合作社 ...) and programs (模式, 活动 ...),
+    and the role for people (通讯员, 记者, 摄影).
+    """
+
+    article_id: str
+    span: Span
+    surface: str
+    type: EntityType
+    subtype: str | None = None
+    name: str | None = Field(default=None, description="the entity name if it differs from surface")
+    rule: str = Field(description="the extraction rule that produced the mention")
+
+
+class Quantity(_Model):
+    """A number with its unit: 25.5万元 → value 255000, unit CNY, qualifier exact.
+
+    ``value`` is in base units as a Decimal (never float): 万/亿 folded in,
+    平方米 → m2, 米 → m, 元 → CNY; other measure words (场次, 名, 户 …) are
+    kept as the unit. ``measures`` is the clause before the number, ``subject``
+    the entity key the figure is about (filled in by resolution).
+    """
+
+    id: str = ""
+    article_id: str
+    span: Span
+    surface: str
+    value: Decimal | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    unit: str
+    qualifier: Qualifier = "exact"
+    measures: str | None = None
+    subject: str | None = None
+
+
+class RelationCandidate(_Model):
+    """A relation between two mentions in one article, with its evidence span."""
+
+    article_id: str
+    subject: Span
+    predicate: str
+    object: Span
+    evidence: Span
+    rule: str
+
+
+class ArticleExtraction(_Model):
+    """Everything extracted from one article (the unit of parallel work)."""
+
+    article: Article
+    mentions: list[Mention] = Field(default_factory=list)
+    quantities: list[Quantity] = Field(default_factory=list)
+    relations: list[RelationCandidate] = Field(default_factory=list)
+
+
+class Entity(_Model):
+    """A resolved real-world entity.
+
+    ``key`` is the stable identifier kg derives IRIs from (``place/370831``,
+    ``org/wenshang-xianwei-zuzhibu`` ...). ``name`` is the qualified name
+    (汶上县委组织部), ``labels`` every printed form seen. ``code`` is the
+    GB/T 2260 (or NBS 12-digit) division code when one exists; ``linked`` says
+    whether the entity was found in the gazetteer.
+    """
+
+    key: str
+    type: EntityType
+    subtype: str | None = None
+    name: str
+    labels: list[str] = Field(default_factory=list)
+    code: str | None = None
+    parent: str | None = Field(default=None, description="key of the containing place")
+    linked: bool = False
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class Relation(_Model):
+    """A resolved relation between two entity keys, with provenance."""
+
+    subject: str
+    predicate: str
+    object: str
+    article_id: str | None = None
+    evidence: Span | None = None
+    rule: str = ""
+
+
+class ResolvedMention(_Model):
+    """A mention and the entity it resolved to."""
+
+    mention: Mention
+    entity: str
+
+
+class KnowledgeBase(_Model):
+    """The resolved graph of a build: the input of every exporter.
+
+    Lists are kept in a deterministic order (by key, then by article and offset).
+    """
+
+    articles: list[Article] = Field(default_factory=list)
+    entities: dict[str, Entity] = Field(default_factory=dict)
+    mentions: list[ResolvedMention] = Field(default_factory=list)
+    quantities: list[Quantity] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+    sources: list[SourceDocument] = Field(default_factory=list)
