@@ -1,0 +1,98 @@
+"""Shared rules for finding the left edge of a Chinese name before its head.
+
+Chinese has no spaces, so a name such as 岳家岭村 or 区行政审批服务局 is found
+from its head (村, 局 …) backwards: the name starts after the nearest
+delimiter (punctuation, digits, a line break, the end of an earlier mention)
+and after the last left-context word (在, 对, 组建, 依托 … in
+``kg/data/left_context.txt``). A name made only of generic words
+(``kg/data/generic_stems.txt``: 帮扶村, 小区党支部) is not a named entity.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.extract.lexicon import words
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+# Characters that never occur inside a name of this genre (function words, particles).
+STOP_CHARS = set("的了着过是在把被将从向对等每该这那其及并也都就还又有无不很最更已曾个名件类份")
+
+
+def is_han(c: str) -> bool:
+    """Whether ``c`` is a Han character (CJK Unified Ideographs, including Extension A)."""
+    return bool(HAN.match(c))
+
+
+def left_edge(text: str, end: int, floor: int, max_len: int, allow: str = "",
+              context: tuple[str, ...] | None = None) -> int:
+    """Start of the name that ends at ``end`` (exclusive), scanning back no further than ``floor``.
+
+    Returns an index ``start`` with ``floor <= start <= end``; ``start == end``
+    means no name. ``allow`` lists extra characters allowed inside the name
+    (``“”·`` for quoted modifiers). The candidate is cut after the last
+    left-context word it contains (``context``, default ``left_context.txt``),
+    then after any stop character.
+    """
+    i = end
+    lo = max(floor, end - max_len - 12)
+    while i > lo and (is_han(text[i - 1]) or text[i - 1] in allow):
+        i -= 1
+    cand = text[i:end]
+    quoted = _inside_quotes(cand)
+    cut = 0
+    for w in context if context is not None else words("left_context.txt"):
+        k = cand.rfind(w)
+        while k >= 0 and quoted[k]:
+            k = cand.rfind(w, 0, k)
+        if k >= 0 and k + len(w) > cut:
+            cut = k + len(w)
+    for k, c in enumerate(cand):
+        if c in STOP_CHARS and k + 1 > cut and not quoted[k]:
+            cut = k + 1
+    start = i + cut
+    # a quoted modifier must be whole: drop unmatched quotes at the edge
+    while start < end and (text[start] in "”’·" or (text[start] == "“" and "”" not in text[start:end])):
+        start += 1
+    if end - start > max_len:
+        return end
+    return start
+
+
+def _inside_quotes(s: str) -> list[bool]:
+    out, depth = [], 0
+    for c in s:
+        if c == "“":
+            depth += 1
+        out.append(depth > 0)
+        if c == "”" and depth:
+            depth -= 1
+    return out
+
+
+def quote_depth(text: str) -> list[int]:
+    """Nesting depth of “…” and 《…》 at each index of ``text`` (the brackets themselves count as inside)."""
+    out, depth = [], 0
+    for c in text:
+        if c in "“《":
+            depth += 1
+        out.append(depth)
+        if c in "”》" and depth:
+            depth -= 1
+    return out
+
+
+def is_generic(stem: str) -> bool:
+    """Whether ``stem`` is made only of generic words (帮扶, 小区, 各级 …), or is empty."""
+    if not stem:
+        return True
+    gen = words("generic_stems.txt")
+    i = 0
+    while i < len(stem):
+        for w in gen:
+            if stem.startswith(w, i):
+                i += len(w)
+                break
+        else:
+            return False
+    return True

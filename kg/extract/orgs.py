@@ -1,0 +1,103 @@
+"""Organizations in an article: party bodies, departments, public bodies, social organizations,
+cooperatives, volunteer teams and work teams.
+
+Rules:
+
+* a name ends in a head from ``kg/data/org_heads.csv`` (党支部, 局, 合作社,
+  服务队 …); its left edge is found by :func:`kg.extract.names.left_edge`,
+  keeping a quoted modifier (“和事佬”老党员服务队);
+* a department stem from ``kg/data/departments.txt`` cuts the name
+  (通知财政局 → 财政局), keeping a level prefix right before it (区行政审批服务局);
+* a name whose stem is only generic words is a class of bodies, not one body
+  (小区党支部, 镇街老年学校) — unless it starts with 县/市/区/省, which in a
+  county article names that county's single body (县老年大学, 县委组织部);
+* a head directly followed by a program head (合作社模式) belongs to a program;
+* a name that directly continues an earlier one contains it (县老年大学教育联盟).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from kg.extract.lexicon import table, words
+from kg.extract.names import is_generic, left_edge, quote_depth
+from kg.models import Article, Mention, Span
+
+UNIQUE_LEVELS = ("省", "市", "县", "区")
+_NOT_BEFORE = {"局": set("格布结大当全开战出入变定残时饭"), "厅": set("大客餐展门"), "社": set("公结村报")}
+_NOT_AFTER = {"社": set("会区团保工科交群员情火"), "党组": set("织"), "工会": set("议"), "局": set("面势限"),
+              "中学": set("习生会期"), "小学": set("习生")}
+_NUMERALS = set("一二三四五六七八九十两百千万")
+_PROGRAM_AFTER = ("模式", "机制", "制度", "工作法", "体系")
+
+
+@lru_cache(maxsize=1)
+def _heads() -> dict[str, tuple[str, bool]]:
+    return {r["head"]: (r["subtype"], r["government"] == "1") for r in table("org_heads.csv")}
+
+
+@lru_cache(maxsize=1)
+def _head_re() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(h) for h in sorted(_heads(), key=lambda h: (-len(h), h))))
+
+
+def _department_cut(stem: str) -> int:
+    """Index in ``stem`` where a known department stem starts, with its level prefix; -1 if none."""
+    for d in words("departments.txt"):
+        if stem.endswith(d):
+            k = len(stem) - len(d)
+            while k > 0 and stem[k - 1] in "县市区省镇乡委":
+                k -= 1
+            return k
+    return -1
+
+
+def _level_prefix(stem: str) -> str:
+    """The unique-level prefix of a stem: 县委组织 → 县委, 区农业农村事务 → 区, 县老年 → 县."""
+    if stem[:1] in UNIQUE_LEVELS:
+        return stem[:2] if stem[1:2] == "委" else stem[:1]
+    return ""
+
+
+def extract_orgs(article: Article) -> list[Mention]:
+    """Find organization mentions in ``article.text``; ``subtype`` is the head's type (党组织, 政府部门 …).
+
+    Returns mentions sorted by span; nested names (县老年大学 in 县老年大学教育联盟)
+    are both returned.
+    """
+    text = article.text
+    heads = _heads()
+    out: list[Mention] = []
+    floor = article.dateline.end if article.dateline else 0
+    depth = quote_depth(text)
+    for m in _head_re().finditer(text):
+        head = m.group()
+        hs, he = m.span()
+        if hs < floor:
+            continue
+        if text[hs - 1:hs] in _NOT_BEFORE.get(head, ()) or text[he:he + 1] in _NOT_AFTER.get(head, ()):
+            continue
+        if any(text.startswith(p, he) for p in _PROGRAM_AFTER):
+            continue
+        if depth[hs] and text[he:he + 1] not in "”’":
+            continue  # the head lies inside a quoted or titled phrase that goes on: “民情日报告周会审”
+        subtype, government = heads[head]
+        start = left_edge(text, hs, floor, 14, allow="“”·")
+        stem = text[start:hs]
+        cut = _department_cut(stem) if government else -1
+        if cut > 0:
+            start += cut
+            stem = stem[cut:]
+        prefix = _level_prefix(stem)
+        rest = stem[len(prefix):].replace("“", "").replace("”", "")
+        if not stem and subtype != "群团组织":
+            continue  # a bare head (党支部) names a kind of body, except mass organizations (工会, 妇联)
+        if stem and ((is_generic(rest) and not prefix) or (rest and set(rest) <= _NUMERALS)):
+            continue
+        if out and out[-1].span.end == start:
+            start = out[-1].span.start  # 县老年大学 + 教育联盟
+        out.append(Mention(article_id=article.id, span=Span(start=start, end=he), surface=text[start:he],
+                           type="Organization", subtype=subtype, rule=f"org-head:{head}"))
+        floor = he
+    return out

@@ -1,0 +1,154 @@
+"""Administrative areas and other places in an article.
+
+Rules (suffixes and their limits in ``kg/data/place_suffixes.csv``):
+
+* 省/市/县/区/旗 names are taken only when the gazetteer knows them (GB/T 2260),
+  so 城市, 全县 or 县镇两级 never become places.
+* Functional zones (新区, 高新区, 开发区 …), towns (镇, 乡, 街道), villages and
+  communities (村, 社区), and water bodies (湖, 河, 运河 …) are found from their
+  suffix backwards (:mod:`kg.extract.names`), or from the gazetteer when a
+  town/village table was added; a stem made of generic words (帮扶村, 各镇) is
+  not a name; some suffixes start longer words (村民, 镇街, 乡村) and are skipped
+  there (``_NOT_AFTER``).
+* Economic regions come from ``kg/data/regions.csv``.
+* The dateline's short place (本报泗水讯 → 泗水) is a mention resolved later.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from kg.extract.lexicon import table
+from kg.extract.names import is_generic, is_han, left_edge
+from kg.gazetteer import Gazetteer
+from kg.models import Article, Mention, Span
+
+# Characters that, right after a suffix, show the suffix starts a longer word (村民, 镇街, 乡村 …).
+_NOT_AFTER = {
+    "村": set("民级委集干两务规居庄落容貌情史内里外中口"),
+    "乡": set("村镇土亲贤愁情音风间下里"),
+    "镇": set("街级域"),
+    "社区": set(),
+    "湖": set("区"),
+    "河": set("口道"),
+}
+# Characters that, right before a suffix, make a common word with it (下乡, 城乡, 乡村, 农村 …).
+_NOT_BEFORE = {
+    "乡": set("下城返还家"),
+    "村": set("乡农山渔"),
+}
+
+
+@lru_cache(maxsize=1)
+def _suffixes() -> tuple[tuple[str, str, str, int, int, bool], ...]:
+    rows = table("place_suffixes.csv")
+    out = [(r["suffix"], r["type"], r["level"], int(r["min_stem"]), int(r["max_stem"]),
+            r["needs_gazetteer"] == "1") for r in rows]
+    return tuple(sorted(out, key=lambda r: -len(r[0])))
+
+
+@lru_cache(maxsize=1)
+def _suffix_re() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(s[0]) for s in _suffixes()))
+
+
+@lru_cache(maxsize=1)
+def _regions() -> tuple[tuple[str, str, str], ...]:
+    out = []
+    for r in table("regions.csv"):
+        out.append((r["name"], r["name"], r["kind"]))
+        for alias in filter(None, (r.get("aliases") or "").split(";")):
+            out.append((alias, r["name"], r["kind"]))
+    return tuple(sorted(out, key=lambda t: -len(t[0])))
+
+
+def _level_of(div_kind: str, level: str) -> str:
+    if level == "province":
+        return "省"
+    if level == "city":
+        return "市"
+    return {"市辖区": "区", "县级市": "县级市", "自治县": "县", "旗": "县", "自治旗": "县"}.get(div_kind, div_kind)
+
+
+def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list[Mention]:
+    """Find place mentions in ``article.text``.
+
+    Returns mentions sorted by span, non-overlapping; ``subtype`` is the level
+    (省, 市, 县, 县级市, 区, 功能区, 镇, 乡, 街道, 村, 社区, 水域, 经济区域).
+    """
+    gaz = gazetteer or Gazetteer.default()
+    text = article.text
+    out: list[Mention] = []
+    floor = 0  # no name may start before the end of the previous one
+    info = {s[0]: s for s in _suffixes()}
+    matches = list(_suffix_re().finditer(text))
+    for k, m in enumerate(matches):
+        suffix = m.group()
+        _, typ, level, min_stem, max_stem, needs_gaz = info[suffix]
+        end = m.end()
+        if m.start() < floor:
+            continue
+        nxt = text[end:end + 1]
+        if nxt and nxt in _NOT_AFTER.get(suffix, ()):
+            continue
+        prev = text[m.start() - 1:m.start()]
+        if prev and prev in _NOT_BEFORE.get(suffix, ()):
+            continue
+        if article.dateline and m.start() < article.dateline.end:
+            continue  # the dateline's place is taken whole below
+        # a water-body suffix directly followed by another suffix is part of a longer name (太白湖新区)
+        if typ == "Place" and k + 1 < len(matches) and matches[k + 1].start() == end:
+            continue
+        found: tuple[int, str, str] | None = None  # start, level, name
+        if needs_gaz:
+            for n in range(max_stem, min_stem - 1, -1):
+                s = m.start() - n
+                if s < floor or s < 0:
+                    continue
+                divs = gaz.lookup(text[s:end])
+                if divs:
+                    found = (s, _level_of(divs[0].kind, divs[0].level), text[s:end])
+                    break
+        else:
+            s = left_edge(text, m.start(), floor, max_stem)
+            stem = text[s:m.start()]
+            if min_stem <= len(stem) <= max_stem and not is_generic(stem):
+                found = (s, level, text[s:end])
+            elif level in ("镇", "乡", "街道", "村", "社区"):
+                # the gazetteer may know a town or village that the delimiter rule cannot cut out
+                for n in range(max_stem, min_stem - 1, -1):
+                    s = m.start() - n
+                    if s >= floor and s >= 0 and is_han(text[s]) and gaz.lookup(text[s:end]):
+                        found = (s, level, text[s:end])
+                        break
+        if found is None:
+            continue
+        s, lvl, name = found
+        out.append(Mention(article_id=article.id, span=Span(start=s, end=end), surface=name,
+                           type="AdministrativeArea" if typ == "AdministrativeArea" else "Place",
+                           subtype=lvl, rule=f"place-suffix:{suffix}" + (":gazetteer" if needs_gaz else "")))
+        floor = end
+    out.extend(_regions_in(article, out))
+    if article.dateline and article.dateline_place:
+        i = text.find(article.dateline_place, article.dateline.start, article.dateline.end)
+        if i >= 0:
+            out.append(Mention(article_id=article.id, span=Span(start=i, end=i + len(article.dateline_place)),
+                               surface=article.dateline_place, type="AdministrativeArea", subtype=None,
+                               rule="dateline-place"))
+    return sorted(out, key=lambda x: (x.span.start, x.span.end))
+
+
+def _regions_in(article: Article, taken: list[Mention]) -> list[Mention]:
+    text = article.text
+    busy = [(t.span.start, t.span.end) for t in taken]
+    out: list[Mention] = []
+    for surface, name, kind in _regions():
+        for m in re.finditer(re.escape(surface), text):
+            s, e = m.span()
+            if any(a < e and s < b for a, b in busy):
+                continue
+            busy.append((s, e))
+            out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=surface,
+                               type="Place", subtype=kind, name=name, rule="region-lexicon"))
+    return out

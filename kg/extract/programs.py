@@ -1,0 +1,198 @@
+"""Programs: campaigns, mechanisms, brands, models and documents.
+
+Rules (word lists in ``kg/data/program_heads.csv`` and ``program_context.csv``):
+
+* ``《…》`` is a document title: always a program (subtype 文件).
+* ``“…”`` names a program unless the context marks it as rhetoric:
+  a question (“交什么”); a contrast (由“单人行动”向“集体联动”); a following
+  problem/strength/group word (“交什么”难题, “…”优势, “一老一小”群体); an
+  enumeration of bare nouns (“社区、物业、居民”); a run of three or more short
+  quotes (“需求端”“供给端”“要素端”); or a short phrase (≤ 3 characters) with
+  neither a program head after it nor a trigger verb (开展, 实施 …) before it.
+* A program head right after the quote (模式, 制度, 实施方案 …, up to 16
+  characters away) makes the long name; the quoted words are kept as an alias.
+* An unquoted name ending in a strong head (…模式, …机制, …体系, …项目) after a
+  trigger or a delimiter is a program when its stem is specific (≥ 3 characters,
+  not generic); a bare activity type (…活动) needs a long stem (≥ 8).
+* An unquoted item listed after a quoted program and closed by 等 is one too
+  (“三会一课”、主题党日等活动).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from kg.extract.lexicon import table
+from kg.extract.names import STOP_CHARS, is_generic, is_han, left_edge, quote_depth
+from kg.models import Article, Mention, Span
+
+MAX_HEAD_DISTANCE = 16
+STRONG_HEADS = ("模式", "机制", "制度", "体系", "办法", "方案", "项目", "工程", "行动", "工作法", "片区",
+                "交接单", "交接表", "讲座", "培训", "活动")
+# Heads of generic activity types (健康知识讲座, 送文艺下乡活动): unquoted, only a long stem names a program.
+WEAK_HEADS = ("活动", "讲座", "培训")
+# Words that end the left context of an unquoted program name, besides the trigger verbs.
+_FUNCTION_WORDS = ("在", "对", "为", "与", "和", "及", "由", "把", "将", "以", "于", "通过", "同时", "还", "并")
+
+
+@lru_cache(maxsize=1)
+def _heads() -> dict[str, str]:
+    return {r["head"]: r["subtype"] for r in table("program_heads.csv")}
+
+
+@lru_cache(maxsize=1)
+def _context() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for r in table("program_context.csv"):
+        out.setdefault(r["kind"], []).append(r["word"])
+    return {k: tuple(sorted(v, key=lambda w: -len(w))) for k, v in out.items()}
+
+
+def quotes(text: str) -> list[tuple[int, int, str]]:
+    """Top-level quoted spans: ``(open, close_end, kind)`` with kind ``“`` or ``《``.
+
+    ``text[open]`` is the opening mark and ``text[close_end - 1]`` the closing one;
+    unclosed marks and quotes across paragraphs are ignored.
+    """
+    out: list[tuple[int, int, str]] = []
+    stack: list[tuple[int, str]] = []
+    pairs = {"”": "“", "》": "《"}
+    for i, c in enumerate(text):
+        if c in "“《":
+            stack.append((i, c))
+        elif c in pairs:
+            while stack and stack[-1][1] != pairs[c]:
+                stack.pop()
+            if stack:
+                s, k = stack.pop()
+                if not stack:
+                    out.append((s, i + 1, k))
+        elif c == "\n":
+            stack.clear()
+    return out
+
+
+def _head_after(text: str, pos: int) -> str:
+    """The longest run after ``pos`` (≤ 16 Han characters, no delimiter) that ends in a program head."""
+    heads = _heads()
+    run = ""
+    for c in text[pos:pos + MAX_HEAD_DISTANCE]:
+        if not is_han(c) or c in STOP_CHARS or c in "和与及":
+            break
+        run += c
+    for k in range(len(run), 0, -1):
+        if any(run[:k].endswith(h) for h in heads):
+            return run[:k]
+    return ""
+
+
+def _before(text: str, pos: int, words: tuple[str, ...]) -> bool:
+    return any(text.startswith(w, pos - len(w)) for w in words if pos >= len(w))
+
+
+def _is_rhetoric(text: str, group: list[tuple[int, int, str]], idx: int, head: str) -> bool:
+    ctx = _context()
+    s, e, _ = group[idx]
+    content = text[s + 1:e - 1]
+    after = text[group[-1][1]:]
+    if any(q in content for q in ctx["question"]):
+        return True
+    if _before(text, s, ctx["rhetoric_before"]) or any(after.startswith(w) for w in ctx["rhetoric_after"]):
+        return True
+    items = re.split(r"[、，]", content)
+    if len(items) > 1 and all(len(i) <= 2 for i in items):
+        return True
+    if head:
+        return False
+    if len(group) >= 3 and all(g[1] - g[0] - 2 <= 3 for g in group):
+        return True
+    if len(content) <= 2:
+        return True
+    return len(content) <= 3 and not _before(text, group[0][0], ctx["trigger"])
+
+
+def extract_programs(article: Article, taken: list[Mention] | None = None) -> list[Mention]:
+    """Find program mentions in ``article.text``.
+
+    ``taken`` are mentions already found (organizations, places): a quote
+    inside one of them (“和事佬”老党员服务队) is not a program. Returns mentions
+    whose ``surface`` is the printed span (quotes and head included) and whose
+    ``name`` is the quoted words, or the whole name for unquoted programs.
+    """
+    text = article.text
+    busy = [(m.span.start, m.span.end) for m in taken or []]
+    out: list[Mention] = []
+    qs = quotes(text)
+    groups: list[list[tuple[int, int, str]]] = []
+    for q in qs:
+        if groups and groups[-1][-1][1] == q[0] and q[2] == groups[-1][-1][2]:
+            groups[-1].append(q)
+        else:
+            groups.append([q])
+    for group in groups:
+        head = _head_after(text, group[-1][1])
+        for i, (s, e, kind) in enumerate(group):
+            if any(a <= s and e <= b for a, b in busy):
+                continue
+            content = text[s + 1:e - 1]
+            if kind == "《":
+                out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=text[s:e],
+                                   type="Program", subtype="文件", name=content, rule="program-title"))
+                continue
+            h = head if i == len(group) - 1 else ""
+            if _is_rhetoric(text, group, i, head):
+                continue
+            end = e + len(h)
+            subtype = next((st for hh, st in sorted(_heads().items(), key=lambda t: -len(t[0]))
+                            if h.endswith(hh)), None) if h else None
+            out.append(Mention(article_id=article.id, span=Span(start=s, end=end), surface=text[s:end],
+                               type="Program", subtype=subtype, name=content, rule="program-quote"))
+        out.extend(_listed_after(article, group, out))
+    out.extend(_unquoted(article, busy + [(m.span.start, m.span.end) for m in out]))
+    return sorted(out, key=lambda m: (m.span.start, m.span.end))
+
+
+def _listed_after(article: Article, group: list[tuple[int, int, str]], found: list[Mention]) -> list[Mention]:
+    """“三会一课”、主题党日等 → 主题党日, when the quote before it is a program."""
+    text = article.text
+    e = group[-1][1]
+    if not found or found[-1].span.start != group[-1][0]:
+        return []
+    e = found[-1].span.end
+    if text[e:e + 1] != "、":
+        return []
+    m = re.match(r"[\u3400-\u9fff]{2,10}(?=等)", text[e + 1:])
+    if not m:
+        return []
+    s = e + 1
+    return [Mention(article_id=article.id, span=Span(start=s, end=s + m.end()), surface=m.group(),
+                    type="Program", subtype=None, rule="program-listed")]
+
+
+def _unquoted(article: Article, busy: list[tuple[int, int]]) -> list[Mention]:
+    text = article.text
+    depth = quote_depth(text)
+    heads = _heads()
+    out: list[Mention] = []
+    pattern = "|".join(re.escape(h) for h in sorted(STRONG_HEADS, key=lambda h: -len(h)))
+    for m in re.finditer(pattern, text):
+        hs, he = m.span()
+        if depth[hs] or any(a < he and hs < b for a, b in busy):
+            continue
+        if he < len(text) and is_han(text[he]):
+            continue  # a head must end the name: 活动室 or 模式化 are other words
+        start = left_edge(text, hs, article.dateline.end if article.dateline else 0, 24,
+                          context=_context()["trigger"] + _FUNCTION_WORDS)
+        if text[start:start + 1] == "年":  # 2024年高考志愿填报公益讲座: the year is part of the name
+            while start > 0 and text[start - 1].isdigit():
+                start -= 1
+        stem = text[start:hs]
+        min_stem = 8 if m.group() in WEAK_HEADS else 3
+        if len(stem) < min_stem or is_generic(stem) or depth[start]:
+            continue
+        name = text[start:he]
+        subtype = heads.get(m.group())
+        out.append(Mention(article_id=article.id, span=Span(start=start, end=he), surface=name,
+                           type="Program", subtype=subtype, rule=f"program-head:{m.group()}"))
+    return out

@@ -1,0 +1,109 @@
+"""The whole pipeline as library calls: sources → layout → extract → resolve → RDF → exports.
+
+Notebook use::
+
+    from kg.pipeline import build, build_kb
+    kb, problems = build_kb(["sources"])        # the resolved KnowledgeBase
+    report = build(["sources"], "outputs")      # and every export written
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import KgError, SourceError
+from kg.extract import extract
+from kg.gazetteer import Gazetteer
+from kg.iris import DEFAULT_BASE
+from kg.layout import layout
+from kg.models import ArticleExtraction, KnowledgeBase
+from kg.resolve import resolve
+from kg.sources import iter_sources
+
+
+@dataclass
+class BuildReport:
+    """What a build did: files written, counts by kind, problems met (one line each)."""
+
+    outputs: dict[str, Path] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
+    """The default national gazetteer, plus an NBS town/village table when ``path`` is given.
+
+    Raises :class:`kg.errors.GazetteerError` naming the file and line of a bad row.
+    """
+    gaz = Gazetteer.default()
+    if path is not None:
+        gaz.add_nbs_table(path)
+    return gaz
+
+
+def extract_sources(paths: Iterable[str | Path], gazetteer: Gazetteer, *, strict: bool = False,
+                    problems: list[str] | None = None, progress: bool = False) -> list[ArticleExtraction]:
+    """Decode, lay out and extract every page under ``paths``.
+
+    A file that fails is reported in ``problems`` and skipped (``strict``
+    raises its :class:`SourceError` instead).
+    """
+    out: list[ArticleExtraction] = []
+    items = list(iter_sources(paths))
+    if progress:
+        from rich.progress import track
+
+        items_iter: Iterable[object] = track(items, description="extracting", transient=True)
+    else:
+        items_iter = items
+    for item in items_iter:
+        if isinstance(item, SourceError):
+            if strict:
+                raise item
+            if problems is not None:
+                problems.append(str(item))
+            continue
+        for article in layout(item):  # type: ignore[arg-type]
+            out.append(extract(article, gazetteer))
+    return out
+
+
+def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None, strict: bool = False,
+             problems: list[str] | None = None, progress: bool = False) -> KnowledgeBase:
+    """Run every stage up to resolution and return the :class:`KnowledgeBase`."""
+    gaz = load_gazetteer(gazetteer)
+    extractions = extract_sources(paths, gaz, strict=strict, problems=problems, progress=progress)
+    return resolve(extractions, gaz)
+
+
+def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEFAULT_BASE,
+          gazetteer: str | Path | None = None, strict: bool = False, progress: bool = False) -> BuildReport:
+    """Build the graph of ``sources`` and write every export into ``out``.
+
+    Returns a :class:`BuildReport`. Raises :class:`KgError` when nothing could
+    be built (no readable source) or, with ``strict``, on the first bad file.
+    Exports are written atomically: a failed build leaves earlier files intact.
+    """
+    from kg.rdf import to_dataset, write_exports
+    from kg.views import full_view, write_graphml
+
+    report = BuildReport()
+    kb = build_kb(sources, gazetteer=gazetteer, strict=strict, problems=report.problems, progress=progress)
+    if not kb.articles:
+        raise KgError("no article could be built from " + ", ".join(map(str, sources))
+                      + (": " + "; ".join(report.problems) if report.problems else "")
+                      + "; give a folder of .txt pages")
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ds = to_dataset(kb, base=base_iri)
+    report.outputs = dict(write_exports(ds, out_dir))
+    graphml = out_dir / "graph.graphml"
+    write_graphml(full_view(ds), graphml)
+    report.outputs["graphml"] = graphml
+    report.counts = {"articles": len(kb.articles), "mentions": len(kb.mentions),
+                     "quantities": len(kb.quantities), "relations": len(kb.relations)}
+    for ent in kb.entities.values():
+        report.counts[ent.type] = report.counts.get(ent.type, 0) + 1
+    return report
