@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Literal
 
 from kg.models import Article, Byline, SourceDocument, Span
 
@@ -258,7 +259,8 @@ def layout(doc: SourceDocument) -> list[Article]:
     articles: list[Article] = []
     for body, titles in _split_items(_blocks(doc.text)):
         text, paragraphs = _join_body(body)
-        kind = "photo" if _is_credit(body[-1]) and not _is_dateline(body[0]) else "article"
+        kind: Literal["article", "photo"] = (
+            "photo" if _is_credit(body[-1]) and not _is_dateline(body[0]) else "article")
         kicker = headline = None
         if titles:
             joined = ["".join(ln.text for ln in b.lines) for b in titles]

@@ -7,7 +7,7 @@ from; code holds no long literal lists (STYLE.md).
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 
@@ -16,13 +16,13 @@ def _lines(name: str) -> list[str]:
     return [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
-@lru_cache(maxsize=None)
+@cache
 def words(name: str) -> tuple[str, ...]:
     """A one-word-a-line list from ``kg/data/<name>``, longest first."""
     return tuple(sorted({ln.strip() for ln in _lines(name)}, key=lambda w: (-len(w), w)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def table(name: str) -> tuple[dict[str, str], ...]:
     """Rows of a CSV table in ``kg/data/<name>`` (after its ``#`` header), as dicts."""
     return tuple(dict(r) for r in csv.DictReader(_lines(name)))
