@@ -1,5 +1,3 @@
-import sys
-
 from kg.cli import main
 
-sys.exit(main())
+main()
