@@ -1,0 +1,385 @@
+"""SPARQL over any export kg wrote: Oxigraph (pyoxigraph) by default, rdflib as the alternative.
+
+    vars, rows = run_query("outputs/graph.ttl", saved_query("villages_of_town"))
+    print(format_results(vars, rows, "table"))
+
+A graph file is read by its extension (``.ttl .trig .nq .nt .jsonld .rdf``);
+the query's default graph is the union of all graphs, so a query needs no
+``GRAPH`` clause. Rows hold :class:`Term` values (a ``str`` that also knows
+whether it is an IRI, a literal or a blank node, and its language or
+datatype) or ``None`` for unbound variables.
+
+Saved queries are ``schema/queries/NAME.rq``; each begins with ``#`` lines
+saying what it answers. A parameter is a ``VALUES ?name { … }`` block whose
+value ``params`` replaces (``--param townName=杨柳镇``).
+
+Every failure (missing or unreadable graph, bad SPARQL, unknown saved query or
+parameter) raises :class:`kg.errors.QueryError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.query import Result
+from rich.cells import cell_len
+
+from kg.errors import QueryError
+from kg.iris import KG, SCHEMA
+from kg.rdf import quiet_rdflib
+
+__all__ = [
+    "ENGINES",
+    "FORMATS",
+    "QUERIES_DIR",
+    "Term",
+    "bind_params",
+    "format_results",
+    "load_graph",
+    "open_graph",
+    "resolve_query",
+    "run_query",
+    "saved_queries",
+    "saved_query",
+    "stats",
+]
+
+Engine = Literal["oxigraph", "rdflib"]
+ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
+FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json")
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "schema" / "queries"
+
+# File extension → (rdflib parser name, Oxigraph format).
+GRAPH_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
+    ".ttl": ("turtle", ox.RdfFormat.TURTLE),
+    ".trig": ("trig", ox.RdfFormat.TRIG),
+    ".nq": ("nquads", ox.RdfFormat.N_QUADS),
+    ".nt": ("nt", ox.RdfFormat.N_TRIPLES),
+    ".jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
+    ".json": ("json-ld", ox.RdfFormat.JSON_LD),
+    ".rdf": ("xml", ox.RdfFormat.RDF_XML),
+    ".owl": ("xml", ox.RdfFormat.RDF_XML),
+    ".n3": ("n3", ox.RdfFormat.N3),
+}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+class Term(str):
+    """A result value: the IRI, literal lexical form or blank node label as ``str``.
+
+    ``kind`` is ``uri``, ``literal`` or ``bnode`` (the SPARQL JSON names);
+    ``lang`` and ``datatype`` describe literals (``datatype`` is None for
+    plain and language-tagged strings).
+    """
+
+    kind: str
+    lang: str | None
+    datatype: str | None
+
+    def __new__(cls, value: str, kind: str = "literal", lang: str | None = None,
+                datatype: str | None = None) -> Term:
+        term = super().__new__(cls, value)
+        term.kind, term.lang = kind, lang
+        term.datatype = None if datatype in (XSD_STRING, RDF_LANGSTRING) or lang else datatype
+        return term
+
+
+Rows = list[list[str | None]]
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _graph_format(path: Path) -> tuple[str, ox.RdfFormat]:
+    if not path.is_file():
+        raise QueryError(f"{path}: no such graph file; give the path of an export such as outputs/graph.ttl")
+    try:
+        return GRAPH_FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = " ".join(sorted(GRAPH_FORMATS))
+        raise QueryError(f"{path}: unknown graph format {path.suffix!r}; use one of {known}") from None
+
+
+def load_graph(path: str | Path) -> rdflib.Dataset:
+    """Parse an RDF file (format from its extension) into an rdflib Dataset whose default graph is the union."""
+    path = Path(path)
+    fmt, _ = _graph_format(path)
+    ds = rdflib.Dataset(default_union=True)
+    try:
+        with quiet_rdflib():
+            ds.parse(str(path), format=fmt)
+    except Exception as exc:  # rdflib raises many parser-specific types
+        raise QueryError(f"{path}: cannot read as {fmt}: {_one_line(exc)}") from exc
+    return ds
+
+
+# ------------------------------------------------------------------ engines
+
+
+class GraphStore(Protocol):
+    """An opened graph that answers SPARQL queries with ``(vars, rows)``."""
+
+    def select(self, sparql: str) -> tuple[list[str], Rows]: ...
+
+
+def _ox_term(t: Any) -> Term | None:
+    if t is None:
+        return None
+    if isinstance(t, ox.NamedNode):
+        return Term(t.value, "uri")
+    if isinstance(t, ox.BlankNode):
+        return Term(t.value, "bnode")
+    if isinstance(t, ox.Literal):
+        return Term(t.value, "literal", t.language, t.datatype.value)
+    return Term(str(t), "literal")  # an RDF-star triple
+
+
+class _OxigraphStore:
+    def __init__(self, path: Path) -> None:
+        _, fmt = _graph_format(path)
+        self.store = ox.Store()
+        try:
+            self.store.load(path=str(path), format=fmt)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise QueryError(f"{path}: cannot read as {fmt.name}: {_one_line(exc)}") from exc
+
+    def select(self, sparql: str) -> tuple[list[str], Rows]:
+        try:
+            result = self.store.query(sparql, use_default_graph_as_union=True)
+            if isinstance(result, ox.QueryBoolean):
+                return ["boolean"], [[Term("true" if bool(result) else "false", datatype=_XSD_BOOLEAN)]]
+            if isinstance(result, ox.QuerySolutions):
+                names = [v.value for v in result.variables]
+                return names, [[_ox_term(sol[name]) for name in names] for sol in result]
+            rows: Rows = [[_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)] for t in result]
+            return ["subject", "predicate", "object"], sorted(rows, key=_row_key)
+        except (SyntaxError, ValueError, OSError, TypeError) as exc:
+            raise QueryError(f"SPARQL query failed: {_one_line(exc)}") from exc
+
+
+_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def _rdflib_term(t: Any) -> Term | None:
+    if t is None:
+        return None
+    if isinstance(t, rdflib.URIRef):
+        return Term(str(t), "uri")
+    if isinstance(t, rdflib.BNode):
+        return Term(str(t), "bnode")
+    if isinstance(t, rdflib.Literal):
+        return Term(str(t), "literal", t.language, str(t.datatype) if t.datatype else None)
+    return Term(str(t), "literal")
+
+
+class _RdflibStore:
+    def __init__(self, path: Path) -> None:
+        self.ds = load_graph(path)
+
+    def select(self, sparql: str) -> tuple[list[str], Rows]:
+        try:
+            with quiet_rdflib():
+                result: Result = self.ds.query(sparql)
+                if result.type == "ASK":
+                    return ["boolean"], [[Term("true" if result.askAnswer else "false", datatype=_XSD_BOOLEAN)]]
+                if result.type == "SELECT":
+                    names = [str(v) for v in result.vars or []]
+                    rows: Rows = []
+                    for row in result:
+                        assert isinstance(row, rdflib.query.ResultRow)
+                        rows.append([_rdflib_term(row[name]) for name in names])
+                    return names, rows
+                triples: Rows = [[_rdflib_term(s), _rdflib_term(p), _rdflib_term(o)]
+                                 for s, p, o in (result.graph if result.graph is not None else [])]
+                return ["subject", "predicate", "object"], sorted(triples, key=_row_key)
+        except QueryError:
+            raise
+        except Exception as exc:  # pyparsing and evaluation errors have no common base
+            raise QueryError(f"SPARQL query failed: {_one_line(exc)}") from exc
+
+
+def _row_key(row: list[str | None]) -> list[str]:
+    return ["" if v is None else str(v) for v in row]
+
+
+def open_graph(graph_path: str | Path, engine: str = "oxigraph") -> GraphStore:
+    """Load a graph file once into an engine (``oxigraph`` or ``rdflib``) for several queries."""
+    path = Path(graph_path)
+    if engine == "oxigraph":
+        return _OxigraphStore(path)
+    if engine == "rdflib":
+        return _RdflibStore(path)
+    raise QueryError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+
+
+# ------------------------------------------------------------------ queries
+
+
+def saved_queries() -> dict[str, Path]:
+    """``{name: path}`` of the saved queries in ``schema/queries``."""
+    return {p.stem: p for p in sorted(QUERIES_DIR.glob("*.rq"))}
+
+
+def saved_query(name: str) -> str:
+    """The text of saved query ``name`` (file stem, ``.rq`` optional)."""
+    queries = saved_queries()
+    path = queries.get(name.removesuffix(".rq"))
+    if path is None:
+        raise QueryError(f"no saved query {name!r}; saved queries: {', '.join(queries) or 'none'} "
+                         f"(in {QUERIES_DIR})")
+    return path.read_text(encoding="utf-8")
+
+
+def _sparql_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def bind_params(sparql: str, params: Mapping[str, str]) -> str:
+    """Replace the values of ``VALUES ?name { … }`` blocks: ``{"townName": "杨柳镇"}``.
+
+    Values become plain string literals. A name with no such block raises
+    QueryError naming the parameters the query has.
+    """
+    for name, value in params.items():
+        block = re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{[^}]*\}", re.IGNORECASE)
+        if not block.search(sparql):
+            have = re.findall(r"VALUES\s+\?(\w+)\s*\{", sparql, re.IGNORECASE)
+            raise QueryError(f"query has no parameter {name!r} (no VALUES ?{name} {{ … }} block); "
+                             f"parameters: {', '.join(have) or 'none'}")
+        replacement = f"VALUES ?{name} {{ {_sparql_string(value)} }}"
+        sparql = block.sub(replacement.replace("\\", "\\\\"), sparql)  # a literal replacement
+    return sparql
+
+
+def resolve_query(sparql: str | None = None, *, file: str | Path | None = None, saved: str | None = None,
+                  params: Mapping[str, str] | None = None) -> str:
+    """The query text from exactly one of a string, a ``.rq`` file or a saved name, with ``params`` bound."""
+    given = [x is not None for x in (sparql, file, saved)]
+    if sum(given) != 1:
+        raise QueryError("give exactly one query: a SPARQL string, --file Q.rq or --saved NAME "
+                         f"(saved: {', '.join(saved_queries())})")
+    if file is not None:
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"{path}: cannot read query file: {_one_line(exc)}") from exc
+    elif saved is not None:
+        text = saved_query(saved)
+    else:
+        assert sparql is not None
+        text = sparql
+    return bind_params(text, params or {})
+
+
+def run_query(graph_path: str | Path, sparql: str, engine: str = "oxigraph", *,
+              params: Mapping[str, str] | None = None) -> tuple[list[str], list[list[str | None]]]:
+    """Run one SPARQL query on a graph file; return ``(variable names, rows)``.
+
+    SELECT gives its variables and rows in the query's order; ASK gives
+    ``["boolean"]`` and one row; CONSTRUCT/DESCRIBE give
+    subject/predicate/object rows, sorted.
+    """
+    store = open_graph(graph_path, engine)
+    return store.select(bind_params(sparql, params or {}))
+
+
+# ------------------------------------------------------------------ output
+
+
+def _json_term(v: str) -> dict[str, str]:
+    kind = getattr(v, "kind", "literal")
+    out = {"type": kind, "value": str(v)}
+    if getattr(v, "lang", None):
+        out["xml:lang"] = v.lang  # type: ignore[attr-defined]
+    elif getattr(v, "datatype", None):
+        out["datatype"] = v.datatype  # type: ignore[attr-defined]
+    return out
+
+
+def _table(names: list[str], rows: list[list[str | None]]) -> str:
+    cells = [names] + [["" if v is None else " ".join(str(v).split()) for v in row] for row in rows]
+    widths = [max(cell_len(r[i]) for r in cells) for i in range(len(names))]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(r, widths, strict=True)).rstrip()
+
+    out = [line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]]
+    n = len(rows)
+    out.append(f"({n} row{'s' if n != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def format_results(vars: list[str], rows: list[list[str | None]], fmt: str = "table") -> str:
+    """Render results as ``table`` (aligned, CJK-aware), ``csv``, ``tsv`` or ``json``.
+
+    ``csv`` and ``tsv`` hold plain values with a header of variable names
+    (in TSV, tabs and line breaks inside values are written ``\\t`` ``\\n``);
+    ``json`` is the SPARQL 1.1 Query Results JSON format. Unbound is empty.
+    """
+    if fmt == "table":
+        return _table(vars, rows)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(vars)
+        writer.writerows([["" if v is None else str(v) for v in row] for row in rows])
+        return buf.getvalue()
+    if fmt == "tsv":
+        def cell(v: str | None) -> str:
+            if v is None:
+                return ""
+            return str(v).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+        lines: list[list[str | None]] = [list(vars), *rows]
+        return "".join("\t".join(cell(v) for v in r) + "\n" for r in lines)
+    if fmt == "json":
+        bindings = [{name: _json_term(v) for name, v in zip(vars, row, strict=True) if v is not None}
+                    for row in rows]
+        doc = {"head": {"vars": list(vars)}, "results": {"bindings": bindings}}
+        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    raise QueryError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+# ------------------------------------------------------------------ stats
+
+STAT_CLASSES: dict[str, list[str]] = {
+    "AdministrativeArea": [str(KG.AdministrativeArea), str(KG.FunctionalZone)],
+    "FunctionalZone": [str(KG.FunctionalZone)],
+    "Place": [str(KG.Place)],
+    "Organization": [str(KG.Organization)],
+    "Program": [str(KG.Program)],
+    "Person": [str(KG.Person)],
+    "articles": [str(SCHEMA.NewsArticle), str(SCHEMA.Photograph)],
+    "mentions": [str(KG.Mention)],
+    "quantities": [str(SCHEMA.QuantitativeValue)],
+}
+
+
+def stats(graph_path: str | Path, engine: str = "oxigraph") -> dict[str, int]:
+    """Counts in a graph file: entities by kg type, ``entities`` in all, ``articles``,
+    ``mentions``, ``quantities``, distinct ``triples`` and named ``graphs``."""
+    store = open_graph(graph_path, engine)
+    _, rows = store.select("SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t")
+    by_class = {str(t): int(str(n)) for t, n in rows if t is not None and n is not None}
+    out = {name: sum(by_class.get(c, 0) for c in classes) for name, classes in STAT_CLASSES.items()}
+    out["entities"] = sum(out[t] for t in ("AdministrativeArea", "Place", "Organization", "Program", "Person"))
+    for name, q in {
+        "triples": "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+        "graphs": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+    }.items():
+        _, rows = store.select(q)
+        out[name] = int(str(rows[0][0])) if rows and rows[0][0] is not None else 0
+    return out

@@ -1,0 +1,337 @@
+"""kg.iris and kg.rdf: IRIs, the ontology, the Dataset's terms and deterministic, atomic exports."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from conftest import A1, A2, BASE, PYTHON, subprocess_env
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Dataset, Graph, Literal, URIRef
+
+from kg.iris import (
+    KG,
+    OA,
+    SCHEMA,
+    article_iri,
+    entity_iri,
+    mention_iri,
+    pinyin_label,
+    quantity_iri,
+    slug,
+)
+from kg.models import KnowledgeBase
+from kg.query import load_graph
+from kg.rdf import EXPORTERS, quiet_rdflib, to_dataset, union_graph, write_exports
+
+ONTOLOGY = Path(__file__).resolve().parent.parent / "schema" / "kg.ttl"
+SCORED = {"AdministrativeArea", "Organization", "Program", "Person", "Place"}
+
+
+def iri(key: str) -> URIRef:
+    return URIRef(f"{BASE}/{key}")
+
+
+# ------------------------------------------------------------------ iris
+
+
+def test_slug_is_ascii_pinyin_words() -> None:
+    assert slug("汶上县委组织部") == "wenshang-xianwei-zuzhibu"
+    assert slug("泗水县杨柳镇") == "sishuixian-yangliuzhen"
+    assert slug("G220国道") == "g220-guodao"
+    assert slug("吕家村") == "lvjiacun"  # ü is written v
+    assert slug("“金色学园”") == slug("金色学园")  # quotes only separate words
+
+
+def test_slug_of_unspellable_text_is_still_distinct() -> None:
+    assert slug("——").startswith("x-") and slug("……").startswith("x-")
+    assert slug("——") != slug("……")
+
+
+def test_pinyin_label_has_tone_marks_and_spaces() -> None:
+    assert pinyin_label("汶上县委组织部") == "Wènshàng Xiànwěi Zǔzhībù"
+    assert pinyin_label("泗水县") == "Sìshuǐxiàn"
+
+
+def test_iris_are_ascii_and_stable() -> None:
+    assert entity_iri(BASE, "place/370831") == "https://kg.example.org/id/place/370831"
+    assert article_iri(BASE + "/", "p1-01") == "https://kg.example.org/id/article/p1-01"
+    assert mention_iri(BASE, "p1-01", 3, 6) == "https://kg.example.org/id/article/p1-01/mention/3-6"
+    assert quantity_iri(BASE, "p1-01", 3, 9) == "https://kg.example.org/id/article/p1-01/quantity/3-9"
+    assert entity_iri(BASE, "org/财政局") == "https://kg.example.org/id/org/%E8%B4%A2%E6%94%BF%E5%B1%80"
+
+
+# ------------------------------------------------------------------ ontology
+
+
+def test_ontology_labels_every_term_in_english_and_chinese() -> None:
+    g = Graph().parse(ONTOLOGY)
+    terms = {s for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(str(KG))}
+    assert {KG.AdministrativeArea, KG.FunctionalZone, KG.Place, KG.Mention, KG.level, KG.mentionOf} <= terms
+    for term in terms:
+        langs = {o.language for o in g.objects(term, RDFS.label) if isinstance(o, Literal)}
+        assert {"en", "zh"} <= langs, term
+        assert any(True for _ in g.objects(term, RDFS.comment)), term
+    for o in g.objects():
+        if isinstance(o, Literal) and o.language:
+            assert o.language == o.language.lower()
+
+
+def test_ontology_subclasses_reach_the_scored_types() -> None:
+    g = Graph().parse(ONTOLOGY)
+
+    def up(cls: URIRef) -> set[str]:
+        names = {re.split(r"[#/]", str(cls))[-1]}
+        for parent in g.objects(cls, RDFS.subClassOf):
+            assert isinstance(parent, URIRef)
+            names |= up(parent)
+        return names
+
+    assert "AdministrativeArea" in up(KG.FunctionalZone)
+    assert "Place" in up(KG.AdministrativeArea)
+    assert up(KG.Place) & SCORED == {"Place"}
+    assert "Organization" in up(KG.Organization) and "Person" in up(KG.Person)
+    assert up(KG.Program) & SCORED == {"Program"}
+    assert up(KG.Mention) & SCORED == set()
+
+
+# ------------------------------------------------------------------ dataset
+
+
+def test_one_named_graph_per_article_plus_entities_and_sources(kb: KnowledgeBase) -> None:
+    ds = to_dataset(kb, BASE)
+    names = {str(g.identifier) for g in ds.graphs() if len(g)}
+    assert names == {f"{BASE}/article/{A1}", f"{BASE}/article/{A2}", f"{BASE}/graph/entities",
+                     f"{BASE}/graph/sources"}
+    a1 = ds.graph(URIRef(f"{BASE}/article/{A1}"))
+    assert (URIRef(f"{BASE}/article/{A1}"), RDF.type, SCHEMA.NewsArticle) in a1
+    assert (iri("place/370831107202"), KG.runs, iri("program/siyi-liang-gongkai")) in a1
+    entities = ds.graph(URIRef(f"{BASE}/graph/entities"))
+    assert (iri("place/370831"), KG.divisionCode, Literal("370831")) in entities
+    assert (iri("place/370831"), SCHEMA.containedInPlace, iri("place/370800")) in entities
+
+
+def test_entity_terms(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    county = iri("place/370831")
+    assert (county, RDF.type, KG.AdministrativeArea) in g
+    assert (county, RDFS.label, Literal("泗水县", lang="zh")) in g
+    assert (county, RDFS.label, Literal("Sìshuǐxiàn", lang="zh-latn-pinyin")) in g
+    assert (county, SKOS.altLabel, Literal("泗水", lang="zh")) in g
+    assert (county, SKOS.altLabel, Literal("泗水县", lang="zh")) not in g  # the name is not repeated
+    assert (county, KG.level, Literal("县")) in g
+    assert (county, KG.linked, Literal(True)) in g
+    assert (county, KG.qualifiedName, Literal("济宁市泗水县", lang="zh")) in g
+    assert (iri("place/370800"), SCHEMA.containedInPlace, iri("place/370000")) in g
+    zone = iri("place/taibaihu-xinqu")
+    assert (zone, RDF.type, KG.FunctionalZone) in g
+    assert (zone, RDF.type, KG.AdministrativeArea) not in g
+    assert list(g.objects(zone, KG.divisionCode)) == []  # a functional zone has no GB/T 2260 code
+    assert (iri("place/weishanhu"), RDF.type, KG.Place) in g
+    bureau = iri("org/wenshangxian-caizhengju")
+    assert (bureau, RDF.type, KG.Organization) in g
+    assert (bureau, SKOS.altLabel, Literal("财政局", lang="zh")) in g
+    assert (bureau, KG.operatesIn, iri("place/370830")) in g
+
+
+def test_every_entity_has_a_chinese_label(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    for key, entity in kb.entities.items():
+        zh = [o for o in g.objects(iri(key), RDFS.label) if isinstance(o, Literal) and o.language == "zh"]
+        assert zh == [Literal(entity.name, lang="zh")], key
+
+
+def test_article_terms(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    a1, a2 = URIRef(f"{BASE}/article/{A1}"), URIRef(f"{BASE}/article/{A2}")
+    assert (a1, SCHEMA.headline, Literal("三个坚持 推动驻村工作提质增效", lang="zh")) in g
+    assert (a1, KG.kicker, Literal("泗水县杨柳镇第一书记工作队", lang="zh")) in g
+    assert (a1, KG.datelinePlace, Literal("泗水", lang="zh")) in g
+    assert (a1, SCHEMA.author, iri("person/wu-xiulin")) in g
+    assert (a1, SCHEMA.publisher, iri("org/jining-ribao")) in g
+    assert (a1, SCHEMA.isPartOf, URIRef(f"{BASE}/source/page1")) in g
+    assert set(g.objects(a1, SCHEMA.mentions)) == {
+        iri("place/370831"), iri("place/370831107"), iri("place/370831107201"), iri("place/370831107202"),
+        iri("program/siyi-liang-gongkai"), iri("person/wu-xiulin")}
+    assert (a2, RDF.type, SCHEMA.Photograph) in g
+    assert (a2, SCHEMA.creator, iri("person/zhang-ya")) in g
+    assert (a2, SCHEMA.author, None) not in g
+    assert (a2, KG.paragraphCount, Literal(2)) in g
+
+
+def test_mention_has_position_and_quote_selectors(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    # 泗水县 in TEXT1: "本报泗水讯（通讯员 吴修林）" is 14 characters, so the span is [14, 17).
+    m = URIRef(f"{BASE}/article/{A1}/mention/14-17")
+    assert (m, RDF.type, KG.Mention) in g
+    assert (m, KG.mentionOf, iri("place/370831")) in g
+    assert (m, KG.inArticle, URIRef(f"{BASE}/article/{A1}")) in g
+    target = URIRef(f"{m}#target")
+    assert (m, OA.hasTarget, target) in g
+    assert (target, OA.hasSource, URIRef(f"{BASE}/article/{A1}")) in g
+    pos, quote = URIRef(f"{m}#pos"), URIRef(f"{m}#quote")
+    assert (pos, RDF.type, OA.TextPositionSelector) in g
+    assert (pos, OA.start, Literal("14", datatype=XSD.nonNegativeInteger)) in g
+    assert (pos, OA.end, Literal("17", datatype=XSD.nonNegativeInteger)) in g
+    assert (quote, RDF.type, OA.TextQuoteSelector) in g
+    assert (quote, OA.exact, Literal("泗水县")) in g
+    assert (quote, OA.prefix, Literal("讯（通讯员 吴修林）")) in g
+    assert (quote, OA.suffix, Literal("杨柳镇岳家岭村第一书")) in g
+
+
+def test_quote_context_is_at_most_ten_characters(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    for p in (OA.prefix, OA.suffix):
+        for o in g.objects(None, p):
+            assert 0 < len(str(o)) <= 10
+
+
+def test_quantity_values_are_plain_decimals(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    rent = URIRef(f"{BASE}/article/{A1}/quantity/34-40")  # 25.5万元 after "…追缴土地租金"
+    value = g.value(rent, SCHEMA.value)
+    assert isinstance(value, Literal)
+    assert str(value) == "255000" and value.datatype == XSD.decimal
+    assert (rent, RDF.type, SCHEMA.QuantitativeValue) in g
+    assert (rent, SCHEMA.unitText, Literal("CNY")) in g
+    assert (rent, SCHEMA.unitCode, None) not in g  # CNY is not a UN/CEFACT unit code
+    assert (rent, KG.qualifier, Literal("exact")) in g
+    assert (rent, KG.measures, Literal("追缴土地租金", lang="zh")) in g
+    assert (rent, KG.about, iri("place/370831107201")) in g
+    times = URIRef(f"{BASE}/article/{A1}/quantity/63-68")
+    assert (times, SCHEMA.value, Literal("300", datatype=XSD.decimal)) in g
+    assert (times, SCHEMA.unitText, Literal("次")) in g
+    assert (times, KG.qualifier, Literal("more_than")) in g
+    area = URIRef(f"{BASE}/article/{A2}/quantity/23-30")  # 1.7万平方米 given as Decimal('1.7E+4')
+    assert (area, SCHEMA.value, Literal("17000", datatype=XSD.decimal)) in g
+    assert (area, SCHEMA.unitCode, Literal("MTK")) in g
+
+
+def test_range_quantity_has_min_and_max(kb: KnowledgeBase) -> None:
+    q = kb.quantities[0].model_copy(update={"value": None, "min_value": Decimal("3"), "max_value": Decimal("5"),
+                                            "unit": "年", "qualifier": "range"})
+    g = union_graph(to_dataset(kb.model_copy(update={"quantities": [q]}), BASE))
+    node = URIRef(f"{BASE}/article/{A1}/quantity/34-40")
+    assert (node, SCHEMA.minValue, Literal("3", datatype=XSD.decimal)) in g
+    assert (node, SCHEMA.maxValue, Literal("5", datatype=XSD.decimal)) in g
+    assert (node, SCHEMA.value, None) not in g
+
+
+def test_relation_provenance_record(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    records = list(g.subjects(RDF.subject, iri("place/370831107202")))
+    assert len(records) == 1
+    rec = records[0]
+    assert (rec, RDF.predicate, KG.runs) in g
+    assert (rec, KG.rule, Literal("test-runs")) in g
+    quote = URIRef(f"{rec}#quote")
+    assert (quote, OA.exact, Literal("东琴柏村指导“四议两公开”")) in g
+
+
+def test_credit_relations_use_schema_terms(kb: KnowledgeBase) -> None:
+    from kg.models import Relation
+
+    credit = Relation(subject=A2, predicate="author", object="person/wu-xiulin", article_id=A2)
+    g = union_graph(to_dataset(kb.model_copy(update={"relations": [credit]}), BASE))
+    assert (URIRef(f"{BASE}/article/{A2}"), SCHEMA.author, iri("person/wu-xiulin")) in g
+    assert (None, KG.author, None) not in g
+
+
+def test_unknown_entity_reference_is_skipped_not_dangling(kb: KnowledgeBase) -> None:
+    bad = kb.relations[0].model_copy(update={"object": "program/nowhere"})
+    g = union_graph(to_dataset(kb.model_copy(update={"relations": [bad]}), BASE))
+    assert not any("nowhere" in str(o) for o in g.objects())
+
+
+def test_no_blank_nodes(kb: KnowledgeBase) -> None:
+    for quad in to_dataset(kb, BASE).quads((None, None, None, None)):
+        assert not any(isinstance(t, BNode) for t in quad[:3]), quad
+
+
+def test_base_iri_is_used_everywhere(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, "http://example.com/kg/"))
+    for s in g.subjects():
+        assert str(s).startswith("http://example.com/kg/"), s
+
+
+# ------------------------------------------------------------------ exports
+
+
+def test_exporters_are_registered_by_format_name() -> None:
+    assert {"turtle", "trig", "nquads", "json-ld"} <= set(EXPORTERS)
+    assert EXPORTERS["turtle"].filename == "graph.ttl"
+
+
+def test_every_export_reads_back_with_rdflib_and_oxigraph(exports: dict[str, Path], kb: KnowledgeBase) -> None:
+    ds = to_dataset(kb, BASE)
+    n_triples = len(union_graph(ds))
+    n_quads = sum(1 for _ in ds.quads((None, None, None, None)))
+    assert n_quads > n_triples  # containedInPlace of 岳家岭村 is in the entities and the article graph
+    for name, path in exports.items():
+        expected = n_triples if name == "turtle" else n_quads
+        assert sum(1 for _ in load_graph(path).quads((None, None, None, None))) == expected, name
+        store = pyoxigraph.Store()
+        store.load(path=str(path))
+        assert len(store) == expected, name
+
+
+def test_turtle_keeps_the_decimal_lexical_form(graph_ttl: Path) -> None:
+    text = graph_ttl.read_text(encoding="utf-8")
+    assert 'schema:value "255000"^^xsd:decimal' in text
+    g = Graph().parse(graph_ttl)
+    values = {str(v) for v in g.objects(None, SCHEMA.value)}
+    assert values == {"255000", "300", "17000"}
+    store = pyoxigraph.Store()
+    store.load(path=str(graph_ttl))
+    quads = store.quads_for_pattern(None, pyoxigraph.NamedNode(str(SCHEMA.value)), None)
+    ox_values = {q.object.value for q in quads if isinstance(q.object, pyoxigraph.Literal)}
+    assert ox_values == values
+
+
+def test_nquads_lines_are_sorted(exports: dict[str, Path]) -> None:
+    lines = exports["nquads"].read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)
+    assert f'"255000"^^<{XSD.decimal}> <{BASE}/article/{A1}> .' in "\n".join(lines)
+
+
+def test_exports_are_byte_identical_across_runs(tmp_path: Path, kb: KnowledgeBase,
+                                                exports: dict[str, Path]) -> None:
+    again = write_exports(to_dataset(kb, BASE), tmp_path / "again")
+    for name, path in exports.items():
+        assert path.read_bytes() == again[name].read_bytes(), name
+
+
+def test_exports_do_not_depend_on_hash_seed(tmp_path: Path, exports: dict[str, Path]) -> None:
+    out = tmp_path / "seeded"
+    code = ("from pathlib import Path; from conftest import make_kb, BASE; "
+            "from kg.rdf import to_dataset, write_exports; "
+            f"write_exports(to_dataset(make_kb(), BASE), Path({str(out)!r}))")
+    for seed in ("1", "4242"):
+        subprocess.run([PYTHON, "-c", code], check=True, env=subprocess_env(PYTHONHASHSEED=seed))
+        for name, path in exports.items():
+            assert (out / path.name).read_bytes() == path.read_bytes(), (seed, name)
+
+
+def test_failed_export_writes_nothing(tmp_path: Path, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "graph.ttl").write_text("old", encoding="utf-8")
+
+    def broken(ds: Dataset) -> bytes:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(EXPORTERS, "json-ld", EXPORTERS["json-ld"].__class__("json-ld", "graph.jsonld", broken))
+    with pytest.raises(RuntimeError):
+        write_exports(to_dataset(kb, BASE), out)
+    assert sorted(p.name for p in out.iterdir()) == ["graph.ttl"]  # no temporary files, no partial exports
+    assert (out / "graph.ttl").read_text(encoding="utf-8") == "old"
+
+
+def test_quiet_rdflib_hides_only_rdflib_internal_deprecations() -> None:
+    import warnings
+
+    with quiet_rdflib(), pytest.raises(DeprecationWarning, match="something else"):
+        warnings.warn("something else", DeprecationWarning, stacklevel=1)
