@@ -159,15 +159,30 @@ def _bind(ds: Dataset, base: str, kb: KnowledgeBase) -> None:
 class _Builder:
     """Adds one KnowledgeBase to a Dataset; ``node`` maps entity keys and article ids to IRIs."""
 
-    def __init__(self, kb: KnowledgeBase, base: str) -> None:
+    def __init__(self, kb: KnowledgeBase, base: str, problems: list[str] | None = None) -> None:
         self.kb = kb
+        self.problems = problems
         self.base = base
         self.ds = Dataset()
         _bind(self.ds, base, kb)
         self.entities_graph = self.ds.graph(URIRef(graph_iri(base, "entities")))
         self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
+        self.sources = {d.id: d for d in kb.sources}
+        # byline name → Person key; an entity's name wins over another's printed label
+        self.people: dict[str, str] = {}
+        persons = [(key, e) for key, e in sorted(kb.entities.items()) if e.type == "Person"]
+        for key, e in persons:
+            for label in e.labels:
+                self.people.setdefault(label, key)
+        self.people.update({e.name: key for key, e in persons})
 
     # -- helpers
+
+    def problem(self, message: str) -> None:
+        """Report a reference the export had to skip: logged, and added to ``problems`` if given."""
+        log.warning("kg.rdf: %s", message)
+        if self.problems is not None:
+            self.problems.append(f"rdf: {message}")
 
     def node(self, ref: str) -> URIRef | None:
         """IRI of an entity key or article id; None (and a log line) if neither exists."""
@@ -175,7 +190,7 @@ class _Builder:
             return URIRef(entity_iri(self.base, ref))
         if ref in self.articles:
             return URIRef(article_iri(self.base, ref))
-        log.warning("kg.rdf: %r is neither an entity key nor an article id; triple skipped", ref)
+        self.problem(f"{ref!r} is neither an entity key nor an article id; its triples are skipped")
         return None
 
     def article_graph(self, article_id: str | None) -> Graph:
@@ -239,7 +254,7 @@ class _Builder:
                 g.add((s, SCHEMA.containedInPlace, parent))
 
     def source(self, doc_id: str) -> None:
-        doc = next((d for d in self.kb.sources if d.id == doc_id), None)
+        doc = self.sources.get(doc_id)
         if doc is None:
             return
         g = self.ds.graph(URIRef(graph_iri(self.base, "sources")))
@@ -275,12 +290,7 @@ class _Builder:
         g.add((s, KG.sourceLines, Literal(f"{a.source_lines[0]}-{a.source_lines[1]}")))
         if a.metadata.date:
             g.add((s, SCHEMA.datePublished, Literal(a.metadata.date.isoformat(), datatype=XSD.date)))
-        people: dict[str, str] = {}  # byline name → Person key; the entity name wins over other labels
-        for key, e in sorted(self.kb.entities.items()):
-            if e.type == "Person":
-                for label in e.labels:
-                    people.setdefault(label, key)
-        people.update({e.name: key for key, e in sorted(self.kb.entities.items()) if e.type == "Person"})
+        people = self.people
         for name in a.correspondents:
             if name in people:
                 g.add((s, SCHEMA.author, URIRef(entity_iri(self.base, people[name]))))
@@ -293,7 +303,8 @@ class _Builder:
             m = rm.mention
             entity = self.node(rm.entity) if rm.entity in self.kb.entities else None
             if entity is None:
-                log.warning("kg.rdf: mention %r resolves to unknown entity %r; skipped", m.surface, rm.entity)
+                self.problem(f"{m.article_id}: mention {m.surface!r} at {m.span.start}-{m.span.end} resolves "
+                             f"to unknown entity {rm.entity!r}; skipped")
                 continue
             g = self.article_graph(m.article_id)
             article = URIRef(article_iri(self.base, m.article_id))
@@ -345,7 +356,7 @@ class _Builder:
             predicate = RELATION_TERMS.get(r.predicate)
             if predicate is None:
                 if not _NCNAME.fullmatch(r.predicate):
-                    log.warning("kg.rdf: relation predicate %r is not a name; skipped", r.predicate)
+                    self.problem(f"relation predicate {r.predicate!r} is not a name (letters, digits, _); skipped")
                     continue
                 predicate = KG[r.predicate]
             g = self.article_graph(r.article_id)
@@ -366,14 +377,15 @@ class _Builder:
                 g.add((node, KG.evidence, self.target(g, s, r.article_id, r.evidence, None)))
 
 
-def to_dataset(kb: KnowledgeBase, base: str = DEFAULT_BASE) -> Dataset:
+def to_dataset(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None) -> Dataset:
     """Build the Dataset of a KnowledgeBase: one named graph per article plus entities and sources.
 
     ``base`` is the IRI base (``--base-iri``), without a trailing slash.
-    References to unknown entity keys are skipped with a logged warning,
-    never turned into dangling IRIs.
+    References to unknown entity keys are skipped, never turned into
+    dangling IRIs; each is logged and, when ``problems`` is given, appended
+    to it as one line (as the other stages report into ``BuildReport.problems``).
     """
-    b = _Builder(kb, base.rstrip("/"))
+    b = _Builder(kb, base.rstrip("/"), problems)
     for key in sorted(kb.entities):
         b.entity(kb.entities[key])
     for source_id in sorted({a.source_id for a in kb.articles} | {d.id for d in kb.sources}):

@@ -242,8 +242,10 @@ def test_credit_relations_use_schema_terms(kb: KnowledgeBase) -> None:
 
 def test_unknown_entity_reference_is_skipped_not_dangling(kb: KnowledgeBase) -> None:
     bad = kb.relations[0].model_copy(update={"object": "program/nowhere"})
-    g = union_graph(to_dataset(kb.model_copy(update={"relations": [bad]}), BASE))
+    problems: list[str] = []
+    g = union_graph(to_dataset(kb.model_copy(update={"relations": [bad]}), BASE, problems=problems))
     assert not any("nowhere" in str(o) for o in g.objects())
+    assert problems == ["rdf: 'program/nowhere' is neither an entity key nor an article id; its triples are skipped"]
 
 
 def test_no_blank_nodes(kb: KnowledgeBase) -> None:
