@@ -25,8 +25,10 @@ from kg.extract.names import is_generic, left_edge, quote_depth
 from kg.models import Article, Mention, Span
 
 UNIQUE_LEVELS = ("省", "市", "县", "区")
-_NOT_BEFORE = {"局": set("格布结大当全开战出入变定残时饭"), "厅": set("大客餐展门"), "社": set("公结村报")}
-_NOT_AFTER = {"社": set("会区团保工科交群员情火"), "党组": set("织"), "工会": set("议"), "局": set("面势限"),
+_NOT_BEFORE = {"局": set("格布结大当全开战出入变定残时饭"), "厅": set("大客餐展门"), "社": set("公结村报"),
+               "院": set("庭大宅合书剧影戏寺")}
+_NOT_AFTER = {"社": set("会区团保工科交群员情火"), "院": set("士长子内落校线"), "党组": set("织"),
+              "工会": set("议"), "局": set("面势限"),
               "中学": set("习生会期"), "小学": set("习生")}
 _NUMERALS = set("一二三四五六七八九十两百千万")
 _PROGRAM_AFTER = ("模式", "机制", "制度", "工作法", "体系")

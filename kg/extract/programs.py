@@ -11,7 +11,7 @@ Rules (word lists in ``kg/data/program_heads.csv`` and ``program_context.csv``):
   neither a program head after it nor a trigger verb (开展, 实施 …) before it.
 * A program head right after the quote (模式, 制度, 实施方案 …, up to 16
   characters away) makes the long name; the quoted words are kept as an alias.
-* An unquoted name ending in a strong head (…模式, …机制, …体系, …项目) after a
+* An unquoted name ending in a head marked ``unquoted`` (…模式, …机制, …体系, …项目) after a
   trigger or a delimiter is a program when its stem is specific (≥ 3 characters,
   not generic); a bare activity type (…活动) needs a long stem (≥ 8).
 * An unquoted item listed after a quoted program and closed by 等 is one too
@@ -28,8 +28,6 @@ from kg.extract.names import STOP_CHARS, is_generic, is_han, left_edge, quote_de
 from kg.models import Article, Mention, Span
 
 MAX_HEAD_DISTANCE = 16
-STRONG_HEADS = ("模式", "机制", "制度", "体系", "办法", "方案", "项目", "工程", "行动", "工作法", "片区",
-                "交接单", "交接表", "讲座", "培训", "活动")
 # Heads of generic activity types (健康知识讲座, 送文艺下乡活动): unquoted, only a long stem names a program.
 WEAK_HEADS = ("活动", "讲座", "培训")
 # Words that end the left context of an unquoted program name, besides the trigger verbs.
@@ -175,7 +173,8 @@ def _unquoted(article: Article, busy: list[tuple[int, int]]) -> list[Mention]:
     depth = quote_depth(text)
     heads = _heads()
     out: list[Mention] = []
-    pattern = "|".join(re.escape(h) for h in sorted(STRONG_HEADS, key=lambda h: -len(h)))
+    strong = [r["head"] for r in table("program_heads.csv") if r["unquoted"] == "1"]
+    pattern = "|".join(re.escape(h) for h in sorted(strong, key=lambda h: -len(h)))
     for m in re.finditer(pattern, text):
         hs, he = m.span()
         if depth[hs] or any(a < he and hs < b for a, b in busy):
