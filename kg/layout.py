@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kg.models import Article, Byline, SourceDocument, Span
+from kg.normalize import matching_text
 
 SENTENCE_END = "。！？!?"
 CLOSERS = "”’」』）)"
@@ -48,7 +49,8 @@ CREDIT = re.compile(
 @dataclass
 class _Line:
     no: int  # 1-based line number in the source
-    text: str  # stripped
+    text: str  # stripped, in the matching view (simplified, full-width punctuation): rules read this
+    orig: str  # stripped, as printed: article text is made of this
 
 
 @dataclass
@@ -74,10 +76,15 @@ def ends_sentence(line: str) -> bool:
 def _blocks(text: str) -> list[_Block]:
     blocks: list[_Block] = []
     cur: list[_Line] = []
+    view = matching_text(text)
+    pos = 0
     for no, raw in enumerate(text.split("\n"), start=1):
+        mview = view[pos:pos + len(raw)]
+        pos += len(raw) + 1
         line = raw.strip()
         if line:
-            cur.append(_Line(no, line))
+            lead = len(raw) - len(raw.lstrip())
+            cur.append(_Line(no, mview[lead:lead + len(line)], line))
         elif cur:
             blocks.append(_Block(cur))
             cur = []
@@ -180,8 +187,8 @@ def _join_body(blocks: list[_Block]) -> tuple[str, list[Span]]:
     pos = 0
     start = 0
     for idx, ln in enumerate(flat):
-        text_parts.append(ln.text)
-        pos += len(ln.text)
+        text_parts.append(ln.orig)
+        pos += len(ln.orig)
         # a credit line (■通讯员 吴限 摄) belongs to the paragraph it closes
         if idx in breaks_after and idx < len(flat) - 1 and not _is_credit_line(flat[idx + 1].text):
             spans.append(Span(start=start, end=pos))
@@ -263,15 +270,22 @@ def layout(doc: SourceDocument) -> list[Article]:
             "photo" if _is_credit(body[-1]) and not _is_dateline(body[0]) else "article")
         kicker = headline = None
         if titles:
-            joined = ["".join(ln.text for ln in b.lines) for b in titles]
+            joined = ["".join(ln.orig for ln in b.lines) for b in titles]
             if len(joined) == 1:
                 headline = joined[0]
             else:
                 kicker, headline = joined[0], "".join(joined[1:])
+        view = matching_text(text)
         if kind == "photo":
-            place, dateline, bylines = None, None, _caption_credit(text)
+            place, dateline, bylines = None, None, _caption_credit(view)
         else:
-            place, dateline, bylines = _bylines(text)
+            place, dateline, bylines = _bylines(view)
+        for b in bylines:  # names and places as printed; the spans index both views
+            if b.span is not None:
+                b.name = text[b.span.start:b.span.end].replace(" ", "").replace("\u3000", "")
+        if place and dateline:
+            i = view.find(place, dateline.start, dateline.end)
+            place = text[i:i + len(place)] if i >= 0 else place
         index = len(articles) + 1
         articles.append(Article(
             id=f"{doc.id}-a{index}",

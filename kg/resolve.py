@@ -40,6 +40,7 @@ from kg.models import (
     ResolvedMention,
     Span,
 )
+from kg.normalize import matching_text
 
 COUNTY_KINDS = ("县", "区", "县级市", "功能区", "旗")
 TOWN_KINDS = ("镇", "乡", "街道")
@@ -197,8 +198,7 @@ class Resolver:
     # -- organizations, programs, people -----------------------------------
     def org(self, m: Mention, ctx: _Context, places_in: list[tuple[Span, str]]) -> str:
         """Resolve an organization mention, qualifying a generic name by its jurisdiction."""
-        surface = m.surface
-        printed = surface
+        printed = m.name or matching_text(m.surface)
         inner = [k for sp, k in places_in if m.span.start <= sp.start and sp.end <= m.span.end]
         if not any(sp.start == m.span.start for sp, _ in places_in):
             inner = []  # a place inside the name (微山湖党建网) qualifies it only when the name starts with it
@@ -227,19 +227,20 @@ class Resolver:
             code = base.split("/", 1)[1] if base else ""
             key = f"org/{code}-{slug(printed)}" if code else f"org/{slug(printed)}"
         self._entity(key, type="Organization", subtype=m.subtype, name=qualified)
-        self._label(key, printed, printed.replace("“", "").replace("”", ""))
+        self._label(key, printed, printed.replace("“", "").replace("”", ""), m.surface)
         if base:
             self._relation(key, "operatesIn", base, m)
         return key
 
     def program(self, m: Mention, ctx: _Context) -> str:
         """Resolve a program by its name (one node per name: 三会一课 is one system everywhere)."""
-        content = m.name or m.surface
-        whole = m.surface.replace("“", "").replace("”", "")
-        name = content if m.surface in (f"“{content}”", content, f"《{content}》") else m.surface
+        surface = matching_text(m.surface)
+        content = m.name or surface
+        whole = surface.replace("“", "").replace("”", "")
+        name = content if surface in (f"“{content}”", content, f"《{content}》") else surface
         key = f"program/{slug(name.replace('“', '').replace('”', ''))}"
         self._entity(key, type="Program", subtype=m.subtype, name=name)
-        self._label(key, content, whole)
+        self._label(key, content, whole, m.surface)
         home = ctx.home()
         if home:
             self._relation(home, "runs", key, m)
@@ -248,9 +249,10 @@ class Resolver:
     def person(self, m: Mention, meta: PageMetadata) -> str:
         """One person per name per newspaper (correspondents rarely share a name on one paper)."""
         name = m.name or m.surface
-        paper = slug(meta.newspaper) + "-" if meta.newspaper else ""
-        key = f"person/{paper}{slug(name)}"
+        paper = slug(matching_text(meta.newspaper)) + "-" if meta.newspaper else ""
+        key = f"person/{paper}{slug(matching_text(name))}"
         self._entity(key, type="Person", subtype=m.subtype, name=name)
+        self._label(key, matching_text(name))
         return key
 
     def newspaper(self, meta: PageMetadata) -> str | None:

@@ -16,6 +16,7 @@ from kg.extract.programs import extract_programs
 from kg.extract.quantities import extract_quantities
 from kg.gazetteer import Gazetteer
 from kg.models import Article, ArticleExtraction, Mention
+from kg.normalize import matching_text
 
 __all__ = ["extract", "extract_orgs", "extract_people", "extract_places", "extract_programs",
            "extract_quantities"]
@@ -25,13 +26,26 @@ def extract(article: Article, gazetteer: Gazetteer | None = None) -> ArticleExtr
     """Extract every mention and quantity of one article.
 
     Mentions are sorted by span start, then end; each satisfies
-    ``article.text[m.span.start:m.span.end] == m.surface``.
+    ``article.text[m.span.start:m.span.end] == m.surface``. The rules read the
+    matching view of the text (:func:`kg.normalize.matching_text`: simplified
+    characters, full-width punctuation); ``surface`` is as printed and
+    ``name`` the simplified form where the two differ.
     """
-    people = extract_people(article)
-    places = extract_places(article, gazetteer)
-    orgs = extract_orgs(article)
-    programs = extract_programs(article, orgs + places)
+    view = matching_text(article.text)
+    seen = article if view == article.text else article.model_copy(update={"text": view})
+    people = extract_people(seen)
+    places = extract_places(seen, gazetteer)
+    orgs = extract_orgs(seen)
+    programs = extract_programs(seen, orgs + places)
     mentions: list[Mention] = sorted(people + places + orgs + programs,
                                      key=lambda m: (m.span.start, m.span.end, m.type))
-    quantities = extract_quantities(article)
+    quantities = extract_quantities(seen)
+    if seen is not article:
+        for m in mentions:
+            printed = article.text[m.span.start:m.span.end]
+            if printed != m.surface:
+                m.name = m.name or m.surface
+                m.surface = printed
+        for q in quantities:
+            q.surface = article.text[q.span.start:q.span.end]
     return ArticleExtraction(article=article, mentions=mentions, quantities=quantities)

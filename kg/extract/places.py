@@ -23,15 +23,16 @@ from kg.extract.lexicon import table
 from kg.extract.names import is_generic, is_han, left_edge
 from kg.gazetteer import Gazetteer
 from kg.models import Article, Mention, Span
+from kg.normalize import matching_text
 
 # Characters that, right after a suffix, show the suffix starts a longer word (村民, 镇街, 乡村 …).
-_NOT_AFTER = {
-    "村": set("民级委集干两务规居庄落容貌情史内里外中口"),
-    "乡": set("村镇土亲贤愁情音风间下里"),
-    "镇": set("街级域"),
-    "社区": set(),
-    "湖": set("区"),
-    "河": set("口道"),
+_NOT_AFTER: dict[str, tuple[str, ...]] = {
+    "村": ("民", "级", "委", "集", "干", "两委", "务", "规", "居", "庄", "落", "容", "貌", "情", "史", "内", "里",
+          "外", "中", "口"),
+    "乡": tuple("村镇土亲贤愁情音风间下里"),
+    "镇": tuple("街级域"),
+    "湖": ("区",),
+    "河": tuple("口道"),
 }
 # Characters that, right before a suffix, make a common word with it (下乡, 城乡, 乡村, 农村 …).
 _NOT_BEFORE = {
@@ -89,8 +90,7 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
         end = m.end()
         if m.start() < floor:
             continue
-        nxt = text[end:end + 1]
-        if nxt and nxt in _NOT_AFTER.get(suffix, ()):
+        if any(text.startswith(w, end) for w in _NOT_AFTER.get(suffix, ())):
             continue
         prev = text[m.start() - 1:m.start()]
         if prev and prev in _NOT_BEFORE.get(suffix, ()):
@@ -131,11 +131,11 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
         floor = end
     out.extend(_regions_in(article, out))
     if article.dateline and article.dateline_place:
-        i = text.find(article.dateline_place, article.dateline.start, article.dateline.end)
+        place = matching_text(article.dateline_place)
+        i = text.find(place, article.dateline.start, article.dateline.end)
         if i >= 0:
-            out.append(Mention(article_id=article.id, span=Span(start=i, end=i + len(article.dateline_place)),
-                               surface=article.dateline_place, type="AdministrativeArea", subtype=None,
-                               rule="dateline-place"))
+            out.append(Mention(article_id=article.id, span=Span(start=i, end=i + len(place)),
+                               surface=place, type="AdministrativeArea", subtype=None, rule="dateline-place"))
     return sorted(out, key=lambda x: (x.span.start, x.span.end))
 
 
