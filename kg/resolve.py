@@ -62,6 +62,8 @@ class _Context:
     city: str | None = None
     county: str | None = None
     town: str | None = None
+    village: str | None = None
+    org: str | None = None  # the body named by the last title (镇党委 in 镇党委书记)
     seen: list[str] = field(default_factory=list)
 
     def home(self) -> str | None:
@@ -133,7 +135,9 @@ class Resolver:
         elif lvl in COUNTY_KINDS:
             ctx.county, ctx.town = key, None
         elif lvl in TOWN_KINDS:
-            ctx.town = key
+            ctx.town, ctx.village = key, None
+        elif lvl in VILLAGE_KINDS:
+            ctx.village = key
         if lvl in ("市",) + COUNTY_KINDS:
             # fill the levels above from the tree
             p = ent.parent
@@ -208,13 +212,14 @@ class Resolver:
         government = any(printed.endswith(h) and g for h, g in heads.items())
         if inner:
             base = inner[-1]
-        elif printed[:1] in "县区市省" and not printed.startswith(("市场", "区域")):
-            lvl = printed[0]
+        elif printed.lstrip("该本")[:1] in "县区市省镇乡村" and not printed.startswith(("市场", "区域", "村级")):
+            rest = printed.lstrip("该本")
+            lvl = rest[0]
             base = {"县": ctx.county, "区": ctx.county, "市": ctx.city if ctx.county is None or
                     self.kb.entities[ctx.county].subtype != "县级市" else ctx.county,
-                    "省": ctx.province}[lvl]
+                    "省": ctx.province, "镇": ctx.town, "乡": ctx.town, "村": ctx.village}[lvl]
             if base:
-                qualified = self.kb.entities[base].name + printed[1:]
+                qualified = self.kb.entities[base].name + rest[1:]
         elif government:
             base = ctx.county or ctx.city
             if base:
@@ -246,13 +251,30 @@ class Resolver:
             self._relation(home, "runs", key, m)
         return key
 
-    def person(self, m: Mention, meta: PageMetadata) -> str:
-        """One person per name per newspaper (correspondents rarely share a name on one paper)."""
+    def person(self, m: Mention, meta: PageMetadata, ctx: _Context) -> str:
+        """Resolve a person: correspondents one per name per newspaper, officials one per name per jurisdiction.
+
+        An official (rule ``title-name``) is a member of the body the title
+        names (镇党委 in 镇党委书记) and a 第一书记 serves the village in context.
+        """
         name = m.name or m.surface
-        paper = slug(matching_text(meta.newspaper)) + "-" if meta.newspaper else ""
-        key = f"person/{paper}{slug(matching_text(name))}"
-        self._entity(key, type="Person", subtype=m.subtype, name=name)
+        if m.rule in ("title-name", "name-repeat"):
+            where = ctx.county or ctx.city or ctx.province
+            scope = where.split("/", 1)[1] + "-" if where else ""
+        else:
+            scope = slug(matching_text(meta.newspaper)) + "-" if meta.newspaper else ""
+        key = f"person/{scope}{slug(matching_text(name))}"
+        ent = self._entity(key, type="Person", subtype=m.subtype, name=name)
         self._label(key, matching_text(name))
+        if m.rule == "title-name" and m.subtype:
+            roles = [r for r in ent.attributes.get("roles", "").split(";") if r]
+            if m.subtype not in roles:
+                ent.attributes["roles"] = ";".join(roles + [m.subtype])
+            if ctx.org:
+                self._relation(key, "memberOf", ctx.org, m)
+                ctx.org = None
+            if "第一书记" in m.subtype and ctx.village:
+                self._relation(key, "servesIn", ctx.village, m)
         return key
 
     def newspaper(self, meta: PageMetadata) -> str | None:
@@ -304,13 +326,15 @@ class Resolver:
                         places_in.append((m.span, key))
                 elif m.type == "Organization":
                     key = self.org(m, ctx, places_in)
+                    ctx.org = key if m.rule == "title-org" else None
                 elif m.type == "Program":
                     key = self.program(m, ctx)
                 else:
-                    key = self.person(m, a.metadata)
-                    pred = "creator" if m.subtype == "摄影" else "author"
-                    self.kb.relations.append(Relation(subject=a.id, predicate=pred, object=key, article_id=a.id,
-                                                      evidence=m.span, rule="byline"))
+                    key = self.person(m, a.metadata, ctx)
+                    if m.rule == "byline":
+                        pred = "creator" if m.subtype == "摄影" else "author"
+                        self.kb.relations.append(Relation(subject=a.id, predicate=pred, object=key,
+                                                          article_id=a.id, evidence=m.span, rule="byline"))
                 if key is None:
                     continue
                 if m.type in ("AdministrativeArea", "Place") and key:

@@ -1,16 +1,117 @@
-"""People: correspondents, reporters and photographers from datelines and photo credits.
+"""People: bylines, officials named with their titles, and later bare mentions.
 
-The layout stage parses ``本报鱼台讯（通讯员 李雷 刘创）`` and ``■通讯员 张雅 摄``
-into :class:`kg.models.Byline` objects with spans; each becomes a Person mention.
+* Bylines: the layout stage parses ``本报鱼台讯（通讯员 李雷 刘创）`` and
+  ``■通讯员 张雅 摄`` into :class:`kg.models.Byline` objects with spans.
+* Officials: a title from ``kg/data/titles.csv`` (党委书记, 县长, 第一书记 …),
+  possibly after a jurisdiction (镇, 该县, 某某村) or an organization, then a
+  name: a surname from ``kg/data/surnames.txt`` and one or two more Han
+  characters (a padding space allowed: ``县委书记：王 锐``). The name ends where
+  punctuation or a following word (表示, 强调 … ``kg/data/name_followers.txt``)
+  begins; a candidate that begins with such a word is no name (书记强调).
+* Later mentions of an official's full name in the same article are mentions
+  of the same person.
+
+Each official gives a Person mention whose ``subtype`` is the title; the body
+the title names (镇党委 in 镇党委书记) is an Organization mention with rule
+``title-org`` whose span is the printed prefix and head.
 """
 
 from __future__ import annotations
 
-from kg.models import Article, Mention
+import re
+from functools import lru_cache
+
+from kg.extract.lexicon import table, words
+from kg.extract.names import is_han
+from kg.models import Article, Mention, Span
+
+_BOUNDARY = set("，。；：、！？”）)\n ,;:!?")
+_JURISDICTION = re.compile(r"(?:该|本|全)?([县市区镇乡村])$")
 
 
-def extract_people(article: Article) -> list[Mention]:
+@lru_cache(maxsize=1)
+def _titles() -> dict[str, dict[str, str]]:
+    return {r["title"]: r for r in table("titles.csv")}
+
+
+@lru_cache(maxsize=1)
+def _title_re() -> re.Pattern[str]:
+    alts = "|".join(re.escape(t) for t in sorted(_titles(), key=lambda t: (-len(t), t)))
+    return re.compile(rf"(?:{alts})")
+
+
+def extract_bylines(article: Article) -> list[Mention]:
     """One Person mention per byline; ``subtype`` is the role (通讯员, 记者, 摄影)."""
     return [Mention(article_id=article.id, span=b.span, surface=article.text[b.span.start:b.span.end],
                     type="Person", subtype=b.role, name=b.name, rule="byline")
             for b in article.bylines if b.span is not None]
+
+
+def _name_at(text: str, i: int) -> tuple[int, int] | None:
+    """Span of a personal name starting at ``i`` (after optional ``：`` and spaces), or None."""
+    while i < len(text) and text[i] in "：: \u3000":
+        i += 1
+    followers = words("name_followers.txt")
+    if any(text.startswith(w, i) for w in followers):
+        return None
+    sur = next((s for s in words("surnames.txt") if text.startswith(s, i)), None)
+    if sur is None:
+        return None
+    j = i + len(sur)
+    if j < len(text) and text[j] in " \u3000":  # padded two-character name: 王 锐
+        if j + 1 < len(text) and is_han(text[j + 1]) and (j + 2 >= len(text) or not is_han(text[j + 2])):
+            return i, j + 2
+        return None
+    for given in (2, 1):
+        e = j + given
+        if e > len(text) or not all(is_han(c) for c in text[j:e]):
+            continue
+        if e == len(text) or text[e] in _BOUNDARY or any(text.startswith(w, e) for w in followers):
+            if not any(text.startswith(w, k) for k in range(j, e) for w in followers):
+                return i, e
+    return None
+
+
+def extract_officials(article: Article) -> list[Mention]:
+    """Officials named with a title, their bodies, and later bare mentions of their names."""
+    text = article.text
+    titles = _titles()
+    out: list[Mention] = []
+    names: dict[str, str] = {}
+    for m in _title_re().finditer(text):
+        title = m.group()
+        ts, te = m.span()
+        # a chain of titles: 县委副书记、县长王某 — the name follows the last one
+        span = _name_at(text, te)
+        if span is None:
+            continue
+        ns, ne = span
+        name = text[ns:ne].replace(" ", "").replace("\u3000", "")
+        names.setdefault(name, title)
+        out.append(Mention(article_id=article.id, span=Span(start=ns, end=ne), surface=text[ns:ne],
+                           type="Person", subtype=title, name=name, rule="title-name"))
+        row = titles[title]
+        if row["org"]:
+            pm = None if row["level"] else _JURISDICTION.search(text, max(0, ts - 2), ts)
+            start = pm.start() if pm else ts
+            org_text = text[start:ts] + row["org"]
+            if text.startswith(org_text, start):
+                kind = "党组织" if "党" in org_text or org_text.endswith("委") else "政府部门"
+                out.append(Mention(article_id=article.id, span=Span(start=start, end=start + len(org_text)),
+                                   surface=org_text, type="Organization", subtype=kind, rule="title-org"))
+    # later bare mentions of the same names
+    taken_spans = [(m.span.start, m.span.end) for m in out]
+    for name in sorted(names, key=lambda n: (-len(n), n)):
+        for mm in re.finditer(re.escape(name), text):
+            s, e = mm.span()
+            if any(a <= s < b for a, b in taken_spans):
+                continue
+            taken_spans.append((s, e))
+            out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=name, type="Person",
+                               subtype=names[name], name=name, rule="name-repeat"))
+    return sorted(out, key=lambda x: (x.span.start, x.span.end))
+
+
+def extract_people(article: Article) -> list[Mention]:
+    """Bylines and officials of one article, sorted by span."""
+    return sorted(extract_bylines(article) + extract_officials(article), key=lambda x: (x.span.start, x.span.end))
