@@ -55,7 +55,8 @@ __all__ = [
 Engine = Literal["oxigraph", "rdflib"]
 ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
 FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json")
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "schema" / "queries"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"  # also ./schema in a checkout (a symlink)
+QUERIES_DIR = SCHEMA_DIR / "queries"
 
 # File extension → (rdflib parser name, Oxigraph format).
 GRAPH_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
