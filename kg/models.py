@@ -147,6 +147,7 @@ class Quantity(_Model):
     qualifier: Qualifier = "exact"
     measures: str | None = None
     subject: str | None = None
+    recipients: list[str] = Field(default_factory=list, description="entity keys of places that received funds")
 
 
 class RelationCandidate(_Model):
@@ -220,3 +221,5 @@ class KnowledgeBase(_Model):
     quantities: list[Quantity] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
     sources: list[SourceDocument] = Field(default_factory=list)
+    merge_candidates: list[dict[str, str]] = Field(
+        default_factory=list, description="near-duplicate pairs for review (kg.review.COLUMNS)")

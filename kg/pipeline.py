@@ -13,13 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.curated import CuratedFile, apply_curated, load_curated, page_metadata
 from kg.errors import KgError, SourceError
 from kg.extract import extract
 from kg.gazetteer import Gazetteer
 from kg.iris import DEFAULT_BASE
 from kg.layout import layout
-from kg.models import ArticleExtraction, KnowledgeBase
+from kg.models import ArticleExtraction, KnowledgeBase, SourceDocument
 from kg.resolve import resolve
+from kg.review import merge_candidates, write_review
 from kg.sources import iter_sources
 
 
@@ -44,11 +46,13 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
 
 
 def extract_sources(paths: Iterable[str | Path], gazetteer: Gazetteer, *, strict: bool = False,
-                    problems: list[str] | None = None, progress: bool = False) -> list[ArticleExtraction]:
+                    problems: list[str] | None = None, progress: bool = False,
+                    curated: list[CuratedFile] | None = None) -> list[ArticleExtraction]:
     """Decode, lay out and extract every page under ``paths``.
 
     A file that fails is reported in ``problems`` and skipped (``strict``
-    raises its :class:`SourceError` instead).
+    raises its :class:`SourceError` instead). Curated ``pages`` entries
+    override a page's sidecar metadata.
     """
     out: list[ArticleExtraction] = []
     items = list(iter_sources(paths))
@@ -65,17 +69,30 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: Gazetteer, *, strict
             if problems is not None:
                 problems.append(str(item))
             continue
-        for article in layout(item):  # type: ignore[arg-type]
+        doc: SourceDocument = item  # type: ignore[assignment]
+        if curated:
+            doc.metadata = page_metadata(curated, doc.id, Path(doc.path).stem, doc.metadata)
+        for article in layout(doc):
             out.append(extract(article, gazetteer))
     return out
 
 
 def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None, strict: bool = False,
              problems: list[str] | None = None, progress: bool = False) -> KnowledgeBase:
-    """Run every stage up to resolution and return the :class:`KnowledgeBase`."""
+    """Run every stage up to resolution and return the :class:`KnowledgeBase`.
+
+    Curated files (``curated/*.yaml`` under the source folders) are applied
+    after resolution: curated decisions win. Near-duplicates are listed in
+    ``kb.merge_candidates`` for review, not merged.
+    """
     gaz = load_gazetteer(gazetteer)
-    extractions = extract_sources(paths, gaz, strict=strict, problems=problems, progress=progress)
-    return resolve(extractions, gaz)
+    problems = problems if problems is not None else []
+    curated = load_curated(paths, problems if not strict else None)
+    extractions = extract_sources(paths, gaz, strict=strict, problems=problems, progress=progress, curated=curated)
+    kb = resolve(extractions, gaz)
+    apply_curated(kb, curated, problems)
+    kb.merge_candidates = merge_candidates(kb)
+    return kb
 
 
 def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEFAULT_BASE,
@@ -102,6 +119,7 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     graphml = out_dir / "graph.graphml"
     write_graphml(full_view(ds), graphml)
     report.outputs["graphml"] = graphml
+    report.outputs["review"] = write_review(kb.merge_candidates, out_dir / "review.csv")
     report.counts = {"articles": len(kb.articles), "mentions": len(kb.mentions),
                      "quantities": len(kb.quantities), "relations": len(kb.relations)}
     for ent in kb.entities.values():

@@ -24,18 +24,22 @@ Rules:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg.extract.lexicon import table
 from kg.gazetteer import Division, Gazetteer
 from kg.iris import slug
 from kg.models import (
+    Article,
     ArticleExtraction,
     Entity,
     KnowledgeBase,
     Mention,
     PageMetadata,
+    Quantity,
     Relation,
     ResolvedMention,
     Span,
@@ -45,6 +49,16 @@ from kg.normalize import matching_text
 COUNTY_KINDS = ("县", "区", "县级市", "功能区", "旗")
 TOWN_KINDS = ("镇", "乡", "街道")
 VILLAGE_KINDS = ("村", "社区")
+SENTENCE_ENDS = "。！？；\n"
+@lru_cache(maxsize=1)
+def _government_heads() -> tuple[str, ...]:
+    return tuple(r["head"] for r in table("org_heads.csv") if r["government"] == "1")
+
+
+# Heads of bodies made of other bodies (由A、B…成立X小组; 县老年大学 in 县老年大学教育联盟).
+GROUP_HEADS = ("小组", "联盟", "专班", "委员会", "联合会", "工作队", "服务队", "总队")
+# Verbs that make an amount of money a grant to the places named before it (争取资金25.5万元).
+FUNDING_WORDS = ("争取", "获得", "落实", "筹措", "筹集", "投入", "拨付", "下达", "奖补", "补助")
 _LEVEL_OF_KIND = {"province": "省", "city": "市"}
 
 
@@ -199,42 +213,64 @@ class Resolver:
                     self._set(ctx, key)
         return ctx
 
+    def _kicker_org(self, a: Article, ctx: _Context) -> str | None:
+        """The organization a kicker names (泗水县杨柳镇第一书记工作队): the article's main actor."""
+        if not a.kicker:
+            return None
+        from kg.extract.orgs import extract_orgs
+
+        view = matching_text(a.kicker)
+        pseudo = a.model_copy(update={"text": view, "dateline": None, "dateline_place": None})
+        orgs = [m for m in extract_orgs(pseudo) if m.span.start == 0 and m.span.end == len(view)]
+        if not orgs:
+            return None
+        from kg.extract.places import extract_places
+
+        places = [(p.span, k) for p in extract_places(pseudo, self.gaz) if (k := self.place(p, ctx))]
+        return self.org(orgs[0], ctx, places)
+
     # -- organizations, programs, people -----------------------------------
     def org(self, m: Mention, ctx: _Context, places_in: list[tuple[Span, str]]) -> str:
-        """Resolve an organization mention, qualifying a generic name by its jurisdiction."""
+        """Resolve an organization mention, qualifying a generic name by its jurisdiction.
+
+        The place a name fixes (an administrative area it starts with, or the
+        jurisdiction of a 县/区/镇… prefix or of a bare department name) becomes
+        its ``operatesIn``; other bodies get theirs from the sentence
+        (:meth:`_attribute`). Keys of unqualified names carry the home place's
+        code, so two counties' 老年书画学会 stay two bodies.
+        """
         printed = m.name or matching_text(m.surface)
-        inner = [k for sp, k in places_in if m.span.start <= sp.start and sp.end <= m.span.end]
-        if not any(sp.start == m.span.start for sp, _ in places_in):
-            inner = []  # a place inside the name (微山湖党建网) qualifies it only when the name starts with it
+        inner = [k for sp, k in places_in if m.span.start <= sp.start and sp.end <= m.span.end
+                 and self.kb.entities[k].type == "AdministrativeArea"]
+        if not any(sp.start == m.span.start for sp, k in places_in if k in inner):
+            inner = []  # a place inside the name qualifies it only when the name starts with it
         qualified = printed
-        base = None
-        heads = {r["head"]: r["government"] == "1" for r in table("org_heads.csv")}
-        government = any(printed.endswith(h) and g for h, g in heads.items())
+        fixed: str | None = None  # the place the name itself fixes
+        heads = _government_heads()
+        government = any(printed.endswith(h) for h in heads)
+        rest = printed.lstrip("该本")
         if inner:
-            base = inner[-1]
-        elif printed.lstrip("该本")[:1] in "县区市省镇乡村" and not printed.startswith(("市场", "区域", "村级")):
-            rest = printed.lstrip("该本")
-            lvl = rest[0]
-            base = {"县": ctx.county, "区": ctx.county, "市": ctx.city if ctx.county is None or
-                    self.kb.entities[ctx.county].subtype != "县级市" else ctx.county,
-                    "省": ctx.province, "镇": ctx.town, "乡": ctx.town, "村": ctx.village}[lvl]
-            if base:
-                qualified = self.kb.entities[base].name + rest[1:]
+            fixed = inner[-1]
+        elif rest[:1] in "县区市省镇乡村" and not printed.startswith(("市场", "区域", "村级")):
+            county_city = ctx.county is not None and self.kb.entities[ctx.county].subtype == "县级市"
+            fixed = {"县": ctx.county, "区": ctx.county, "市": ctx.county if county_city else ctx.city,
+                     "省": ctx.province, "镇": ctx.town, "乡": ctx.town, "村": ctx.village}[rest[0]]
+            if fixed:
+                qualified = self.kb.entities[fixed].name + rest[1:]
         elif government:
-            base = ctx.county or ctx.city
-            if base:
-                qualified = self.kb.entities[base].name + printed
-        else:
-            base = ctx.home()
+            fixed = ctx.county or ctx.city
+            if fixed:
+                qualified = self.kb.entities[fixed].name + printed
         if qualified != printed or inner:
             key = f"org/{slug(qualified)}"
         else:
-            code = base.split("/", 1)[1] if base else ""
+            home = ctx.home()
+            code = home.split("/", 1)[1] if home else ""
             key = f"org/{code}-{slug(printed)}" if code else f"org/{slug(printed)}"
         self._entity(key, type="Organization", subtype=m.subtype, name=qualified)
         self._label(key, printed, printed.replace("“", "").replace("”", ""), m.surface)
-        if base:
-            self._relation(key, "operatesIn", base, m)
+        if fixed:
+            self._relation(key, "operatesIn", fixed, m)
         return key
 
     def program(self, m: Mention, ctx: _Context) -> str:
@@ -246,9 +282,6 @@ class Resolver:
         key = f"program/{slug(name.replace('“', '').replace('”', ''))}"
         self._entity(key, type="Program", subtype=m.subtype, name=name)
         self._label(key, content, whole, m.surface)
-        home = ctx.home()
-        if home:
-            self._relation(home, "runs", key, m)
         return key
 
     def person(self, m: Mention, meta: PageMetadata, ctx: _Context) -> str:
@@ -280,8 +313,10 @@ class Resolver:
     def newspaper(self, meta: PageMetadata) -> str | None:
         if not meta.newspaper:
             return None
-        key = f"org/{slug(meta.newspaper)}"
+        key = f"org/{slug(matching_text(meta.newspaper))}"
         self._entity(key, type="Organization", subtype="媒体", name=meta.newspaper, labels=["本报"])
+        if self.region and self.gaz.get(self.region):
+            self._relation(key, "operatesIn", self.division(self.gaz.get(self.region)))  # type: ignore[arg-type]
         return key
 
     def _relation(self, s: str, p: str, o: str, m: Mention | None = None) -> None:
@@ -289,6 +324,86 @@ class Resolver:
                        evidence=m.span if m else None, rule=m.rule if m else "context")
         if not any(r.subject == s and r.predicate == p and r.object == o for r in self.kb.relations):
             self.kb.relations.append(rel)
+
+    def _attribute(self, text: str, home: str | None, topic: str | None,
+                   mentions: list[ResolvedMention], quantities: list[Quantity]) -> None:
+        """Relations read from the sentence around each mention (SENTENCE_ENDS bound a sentence).
+
+        * A program is run by the nearest organization before it in its
+          sentence, else the nearest administrative area there, else the
+          article's topic (an organization in the kicker, else its home place).
+        * An organization whose name does not fix its place operates in the
+          places listed in its clause before it (建立京津冀、长三角3个驻点招商专班),
+          else the nearest place before it in its sentence, else the home place.
+        * Bodies listed with 、 before a group body in the same sentence (由A、B
+          分别…成立X小组) are its members; a body whose name continues an earlier
+          group's head (专班党支部 after 驻点招商专班) is part of it; a body nested
+          in a longer name (县老年大学 in 县老年大学教育联盟) is a member of it.
+        * A quantity is about the nearest actor before it in its sentence (else
+          the topic); money that is 争取/获得/投入 … goes to every town, village
+          or community named before it in the sentence (``recipients``).
+        """
+        bounds = [0] + [i + 1 for i, c in enumerate(text) if c in SENTENCE_ENDS] + [len(text) + 1]
+        clause_bounds = [0] + [i + 1 for i, c in enumerate(text) if c in SENTENCE_ENDS + "，："] + [len(text) + 1]
+
+        def unit_of(pos: int, bs: list[int]) -> int:
+            return bisect.bisect_right(bs, pos) - 1
+
+        def before(pos: int, types: tuple[str, ...], bs: list[int] = bounds) -> list[ResolvedMention]:
+            u = unit_of(pos, bs)
+            return [rm for rm in mentions if rm.mention.type in types and rm.mention.span.end <= pos
+                    and unit_of(rm.mention.span.start, bs) == u and rm.entity in self.kb.entities]
+
+        located = {r.subject for r in self.kb.relations if r.predicate == "operatesIn"}
+        groups = tuple(h for h in GROUP_HEADS)
+        orgs_seen: list[ResolvedMention] = []
+        for rm in mentions:
+            m = rm.mention
+            if m.type == "Program":
+                runner = before(m.span.start, ("Organization",)) or before(m.span.start, ("AdministrativeArea",))
+                who = runner[-1].entity if runner else topic
+                if who:
+                    self._relation(who, "runs", rm.entity, m)
+            elif m.type == "Organization" and m.rule != "title-org":
+                name = self.kb.entities[rm.entity].name
+                if rm.entity not in located:
+                    listed = before(m.span.start, ("AdministrativeArea", "Place"), clause_bounds)
+                    near = before(m.span.start, ("AdministrativeArea", "Place"))
+                    for place in ({p.entity for p in listed} or {near[-1].entity} if (listed or near) else
+                                  ({home} if home else set())):
+                        self._relation(rm.entity, "operatesIn", place, m)
+                    located.add(rm.entity)
+                if name.endswith(groups):
+                    listed_orgs = before(m.span.start, ("Organization",))
+                    for a_rm, b_rm in zip(listed_orgs, listed_orgs[1:], strict=False):
+                        if text[a_rm.mention.span.end:b_rm.mention.span.start] == "、":
+                            for member in (a_rm, b_rm):  # 由A、B、C…成立X小组: an enumeration of bodies
+                                if member.entity != rm.entity:
+                                    self._relation(member.entity, "memberOf", rm.entity, m)
+                for earlier in orgs_seen:
+                    e_name = self.kb.entities[earlier.entity].name
+                    if earlier.entity == rm.entity:
+                        continue
+                    if earlier.mention.span.start >= m.span.start and earlier.mention.span.end <= m.span.end:
+                        continue
+                    if m.span.start <= earlier.mention.span.start and earlier.mention.span.end <= m.span.end:
+                        continue
+                    head = next((h for h in groups if e_name.endswith(h)), "")
+                    stem = (m.name or m.surface)
+                    if head and stem.startswith(head) and len(stem) > len(head):
+                        self._relation(rm.entity, "partOf", earlier.entity, m)
+                for inner in [o for o in orgs_seen if m.span.start <= o.mention.span.start
+                              and o.mention.span.end <= m.span.end and o.entity != rm.entity]:
+                    self._relation(inner.entity, "memberOf", rm.entity, m)
+                orgs_seen.append(rm)
+        for q in quantities:
+            actors = before(q.span.start, ("Organization", "AdministrativeArea"))
+            q.subject = q.subject or (actors[-1].entity if actors else topic)
+            if q.unit == "CNY":
+                clause = text[bounds[unit_of(q.span.start, bounds)]:q.span.start]
+                if any(w in clause for w in FUNDING_WORDS):
+                    q.recipients = sorted({rm.entity for rm in before(q.span.start, ("AdministrativeArea",))
+                                           if self.kb.entities[rm.entity].subtype in TOWN_KINDS + VILLAGE_KINDS})
 
     # -- driver -------------------------------------------------------------
     def _page_region(self, extractions: list[ArticleExtraction]) -> None:
@@ -315,8 +430,14 @@ class Resolver:
             if paper:
                 self.kb.relations.append(Relation(subject=a.id, predicate="reportedBy", object=paper,
                                                   article_id=a.id, evidence=a.dateline, rule="dateline"))
+            home = ctx.home()
+            topic = self._kicker_org(a, ctx) or home
             places_in: list[tuple[Span, str]] = []
-            for m in ex.mentions:
+            resolved: list[ResolvedMention] = []
+            # an organization is resolved after the places inside its name (泗水县杨柳镇第一书记工作队)
+            ordered = sorted(ex.mentions, key=lambda m: ((m.span.end, 1) if m.type == "Organization"
+                                                          else (m.span.start, 0)))
+            for m in ordered:
                 key: str | None
                 if m.type in ("AdministrativeArea", "Place"):
                     key = self.place(m, ctx)
@@ -339,15 +460,16 @@ class Resolver:
                     continue
                 if m.type in ("AdministrativeArea", "Place") and key:
                     self._label(key, m.surface)
-                self.kb.mentions.append(ResolvedMention(mention=m, entity=key))
-            home = ctx.home()
+                resolved.append(ResolvedMention(mention=m, entity=key))
+            resolved.sort(key=lambda rm: (rm.mention.span.start, rm.mention.span.end, rm.mention.type))
+            self.kb.mentions.extend(resolved)
             if home:
                 self.kb.relations.append(Relation(subject=a.id, predicate="about", object=home, article_id=a.id,
                                                   rule="context"))
             for q in ex.quantities:
                 q.id = f"{a.id}-q{q.span.start}"
-                q.subject = q.subject or home
                 self.kb.quantities.append(q)
+            self._attribute(a.text, home, topic, resolved, ex.quantities)
         self.kb.entities = dict(sorted(self.kb.entities.items()))
         return self.kb
 
