@@ -7,7 +7,9 @@ Shapes (``base`` has no trailing slash; see DESIGN.md "IRIs are stable"):
     source     {base}/source/{source_id}
     mention    {base}/article/{article_id}/mention/{start}-{end}
     quantity   {base}/article/{article_id}/quantity/{start}-{end}
-    graph      {base}/graph/{name}                  entities, sources
+    relation   {base}/article/{article_id}/relation/{predicate}-{hash}
+    curated    {base}/graph/curated/relation/{predicate}-{hash}   a curated relation with no article
+    graph      {base}/graph/{name}                  entities, curated, sources
 
 Every IRI is ASCII: non-ASCII or reserved characters in keys and ids are
 percent-encoded (RFC 3987 §3.1), so the same key always gives the same IRI.
@@ -176,3 +178,9 @@ def statement_iri(base: str, article_id: str, subject: str, predicate: str, obj:
     """
     digest = hashlib.sha1(f"{subject}\t{predicate}\t{obj}\t{start}\t{end}".encode()).hexdigest()[:12]
     return f"{article_iri(base, article_id)}/relation/{_segment(predicate)}-{digest}"
+
+
+def curated_statement_iri(base: str, subject: str, predicate: str, obj: str) -> str:
+    """``{base}/graph/curated/relation/{predicate}-{hash}``: provenance record of a curated relation with no article."""
+    digest = hashlib.sha1(f"{subject}\t{predicate}\t{obj}".encode()).hexdigest()[:12]
+    return f"{graph_iri(base, 'curated')}/relation/{_segment(predicate)}-{digest}"

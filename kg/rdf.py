@@ -6,6 +6,10 @@ Graphs (see kg/iris.py for the IRI shapes):
                             relations it is evidence for (with their provenance)
     {base}/graph/entities   entity descriptions from resolution: types, labels,
                             levels, codes, schema:containedInPlace
+    {base}/graph/curated    curated facts: entities with ``attributes["curated"]
+                            == "true"`` and relations whose ``rule`` starts with
+                            ``curated``; always present (it describes itself as
+                            a prov:Bundle, so it exists even when empty)
     {base}/graph/sources    the source pages: digest, encoding, newspaper, date
 
 Terms follow schema/kg.ttl and what the evaluation reads
@@ -14,7 +18,17 @@ plus a pinyin @zh-latn-pinyin label, skos:altLabel for other printed forms,
 schema:NewsArticle / schema:Photograph, schema:QuantitativeValue with an
 xsd:decimal schema:value, and W3C Web Annotation selectors for every span. No
 blank nodes: selector and target nodes get IRIs derived from their owner
-(``…#target``, ``…#pos``, ``…#quote``).
+(``…#target``, ``…#pos``, ``…#quote``). Language tags are lower case
+(``zh``, ``zh-latn-pinyin``): Oxigraph lower-cases tags and rdflib does not,
+so mixed case would make the two engines answer differently.
+
+Provenance (PROV-O and Web Annotation): every mention is an oa:Annotation
+whose oa:hasTarget carries an oa:TextPositionSelector (start, end) and an
+oa:TextQuoteSelector (exact, prefix, suffix; prefix/suffix are empty at
+the edges of the text). A quantity and a relation record (rdf:Statement) point
+with prov:wasDerivedFrom at their article, at the span they were read from
+(also kg:evidence) and, for relations, at the mentions of their subject and
+object inside that span.
 
 Exports are registered by format name in :data:`EXPORTERS`; every export is
 deterministic (same KnowledgeBase → same bytes, whatever PYTHONHASHSEED) and
@@ -52,6 +66,7 @@ from kg.iris import (
     PROV,
     SCHEMA,
     article_iri,
+    curated_statement_iri,
     entity_iri,
     graph_iri,
     mention_iri,
@@ -88,6 +103,8 @@ ENTITY_CLASSES: dict[str, URIRef] = {
     "Person": KG.Person,
 }
 FUNCTIONAL_ZONE = "功能区"  # Entity.subtype of a zone run by a management committee (no GB/T 2260 code)
+CURATED_RULE_PREFIX = "curated"  # Relation.rule of a fact from sources/curated/*.yaml
+CURATED_ATTRIBUTE = "curated"  # Entity.attributes[...] == "true" for a curated entity
 
 # Relation predicates with a standard term; any other NCName becomes kg:<predicate>.
 RELATION_TERMS: dict[str, URIRef] = {
@@ -166,6 +183,7 @@ class _Builder:
         self.ds = Dataset()
         _bind(self.ds, base, kb)
         self.entities_graph = self.ds.graph(URIRef(graph_iri(base, "entities")))
+        self.curated_graph = self._curated_graph()
         self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
         self.sources = {d.id: d for d in kb.sources}
         # byline name → Person key; an entity's name wins over another's printed label
@@ -175,6 +193,22 @@ class _Builder:
             for label in e.labels:
                 self.people.setdefault(label, key)
         self.people.update({e.name: key for key, e in persons})
+        # (article id, entity key) → mention spans, for the mentions supporting a relation
+        self.mention_spans: dict[tuple[str, str], list[Span]] = {}
+        for rm in kb.mentions:
+            self.mention_spans.setdefault((rm.mention.article_id, rm.entity), []).append(rm.mention.span)
+
+    def _curated_graph(self) -> Graph:
+        """The curated-facts graph, created with a description of itself so it exists even when empty."""
+        name = URIRef(graph_iri(self.base, "curated"))
+        g = self.ds.graph(name)
+        g.add((name, RDF.type, PROV.Bundle))
+        g.add((name, RDFS.label, Literal("curated facts", lang="en")))
+        g.add((name, RDFS.label, Literal("人工整理的事实", lang=ZH)))
+        g.add((name, RDFS.comment, Literal(
+            "Entities and relations from curated files (sources/curated/*.yaml); they win over extraction.",
+            lang="en")))
+        return g
 
     # -- helpers
 
@@ -216,19 +250,16 @@ class _Builder:
             g.add((target, OA.hasSelector, quote))
             g.add((quote, RDF.type, OA.TextQuoteSelector))
             g.add((quote, OA.exact, Literal(exact)))
-            if text is not None:
-                prefix = text[max(0, span.start - QUOTE_CONTEXT) : span.start]
-                suffix = text[span.end : span.end + QUOTE_CONTEXT]
-                if prefix:
-                    g.add((quote, OA.prefix, Literal(prefix)))
-                if suffix:
-                    g.add((quote, OA.suffix, Literal(suffix)))
+            if text is not None:  # "" at the edges of the text, so every quote has all three
+                g.add((quote, OA.prefix, Literal(text[max(0, span.start - QUOTE_CONTEXT) : span.start])))
+                g.add((quote, OA.suffix, Literal(text[span.end : span.end + QUOTE_CONTEXT])))
         return target
 
     # -- stages
 
     def entity(self, e: Entity) -> None:
-        g, s = self.entities_graph, URIRef(entity_iri(self.base, e.key))
+        curated = e.attributes.get(CURATED_ATTRIBUTE) == "true"
+        g, s = self.curated_graph if curated else self.entities_graph, URIRef(entity_iri(self.base, e.key))
         cls = KG.FunctionalZone if e.type == "AdministrativeArea" and e.subtype == FUNCTIONAL_ZONE else None
         g.add((s, RDF.type, cls or ENTITY_CLASSES[e.type]))
         if e.attributes.get("newspaper") == "true":
@@ -346,7 +377,9 @@ class _Builder:
                     g.add((node, KG.about, about))
             g.add((node, KG.inArticle, article))
             g.add((node, PROV.wasDerivedFrom, article))
-            g.add((node, KG.evidence, self.target(g, s, q.article_id, q.span, q.surface)))
+            target = self.target(g, s, q.article_id, q.span, q.surface)
+            g.add((node, KG.evidence, target))
+            g.add((node, PROV.wasDerivedFrom, target))
 
     def relations(self) -> None:
         for r in self.kb.relations:
@@ -359,22 +392,45 @@ class _Builder:
                     self.problem(f"relation predicate {r.predicate!r} is not a name (letters, digits, _); skipped")
                     continue
                 predicate = KG[r.predicate]
-            g = self.article_graph(r.article_id)
+            curated = r.rule.startswith(CURATED_RULE_PREFIX)
+            g = self.curated_graph if curated else self.article_graph(r.article_id)
             g.add((subject, predicate, obj))
-            if r.article_id is None or r.article_id not in self.articles:
+            in_article = r.article_id is not None and r.article_id in self.articles
+            if not in_article and not curated:
                 continue
             start, end = (r.evidence.start, r.evidence.end) if r.evidence else (None, None)
-            s = statement_iri(self.base, r.article_id, r.subject, r.predicate, r.object, start, end)
+            if r.article_id is not None and in_article:
+                s = statement_iri(self.base, r.article_id, r.subject, r.predicate, r.object, start, end)
+            else:
+                s = curated_statement_iri(self.base, r.subject, r.predicate, r.object)
             node = URIRef(s)
             g.add((node, RDF.type, RDF.Statement))
             g.add((node, RDF.subject, subject))
             g.add((node, RDF.predicate, predicate))
             g.add((node, RDF.object, obj))
-            g.add((node, KG.inArticle, URIRef(article_iri(self.base, r.article_id))))
             if r.rule:
                 g.add((node, KG.rule, Literal(r.rule)))
+            if r.article_id is None or not in_article:
+                g.add((node, PROV.wasDerivedFrom, self.curated_graph.identifier))
+                continue
+            article = URIRef(article_iri(self.base, r.article_id))
+            g.add((node, KG.inArticle, article))
+            g.add((node, PROV.wasDerivedFrom, article))
             if r.evidence is not None:
-                g.add((node, KG.evidence, self.target(g, s, r.article_id, r.evidence, None)))
+                target = self.target(g, s, r.article_id, r.evidence, None)
+                g.add((node, KG.evidence, target))
+                g.add((node, PROV.wasDerivedFrom, target))
+                for mention in self.supporting_mentions(r.article_id, (r.subject, r.object), r.evidence):
+                    g.add((node, PROV.wasDerivedFrom, mention))
+
+    def supporting_mentions(self, article_id: str, keys: Iterable[str], evidence: Span) -> list[URIRef]:
+        """The mentions of ``keys`` in the article whose spans overlap the evidence span."""
+        found: list[URIRef] = []
+        for key in keys:
+            for sp in self.mention_spans.get((article_id, key), []):
+                if sp.start < evidence.end and evidence.start < sp.end:
+                    found.append(URIRef(mention_iri(self.base, article_id, sp.start, sp.end)))
+        return found
 
 
 def to_dataset(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None) -> Dataset:
@@ -522,34 +578,52 @@ def _jsonld_value(o: Node) -> dict[str, str]:
     return {"@id": str(o)}
 
 
+CONTEXT_FILE = Path(__file__).resolve().parent / "schema" / "context.jsonld"
+
+
+def jsonld_context() -> dict[str, Any]:
+    """The JSON-LD ``@context`` of kg's exports (``schema/context.jsonld``): vocabulary prefixes and a
+    few terms (``label`` as a language map, ``containedInPlace`` as an IRI …) for users who compact."""
+    context: dict[str, Any] = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+    return context
+
+
 @register_exporter("json-ld", "graph.jsonld")
 def render_jsonld(ds: Dataset) -> bytes:
-    """JSON-LD 1.1 in expanded node form with a prefix @context; graphs, nodes and values sorted.
+    """JSON-LD 1.1 in expanded node form under kg's context; graphs, nodes and values sorted.
 
-    Property keys are compact IRIs (``schema:headline``) where a bound prefix
-    fits; node IRIs and types are written in full. Literals keep their
-    lexical form (``{"@value": "255000", "@type": xsd:decimal}``).
+    The ``@context`` is the whole of ``schema/context.jsonld``, embedded so the
+    file reads offline. Property keys and ``@type`` values are compact IRIs
+    (``schema:headline``, ``kg:Mention``) where one of its prefixes fits; node
+    IRIs are written in full. Literals keep their lexical form
+    (``{"@value": "255000", "@type": "xsd:decimal"}``), so the context's
+    term definitions never change a value.
     """
-    prefixes = {p: str(ns) for p, ns in ds.namespaces() if p}
+    context = jsonld_context()
+    prefixes = {p: ns for p, ns in context.items() if isinstance(ns, str) and ns.endswith(("/", "#"))}
     by_ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: (-len(x[0]), x[1]))
-    used: set[str] = set()
 
-    def key(iri: str) -> str:
+    def compact(iri: str) -> str:
         for ns, p in by_ns:
             local = iri[len(ns) :]
             if iri.startswith(ns) and _NCNAME.fullmatch(local):
-                used.add(p)
                 return f"{p}:{local}"
         return iri
+
+    def value(o: Node) -> dict[str, str]:
+        out = _jsonld_value(o)
+        if "@type" in out:
+            out["@type"] = compact(out["@type"])
+        return out
 
     def nodes(g: Graph) -> list[dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for s, p, o in g:
             node = out.setdefault(str(s), {"@id": str(s)})
             if p == RDF.type and not isinstance(o, Literal):
-                node.setdefault("@type", []).append(str(o))
+                node.setdefault("@type", []).append(compact(str(o)))
             else:
-                node.setdefault(key(str(p)), []).append(_jsonld_value(o))
+                node.setdefault(compact(str(p)), []).append(value(o))
         for node in out.values():
             for values in node.values():
                 if isinstance(values, list):
@@ -565,9 +639,16 @@ def render_jsonld(ds: Dataset) -> bytes:
         else:
             name = str(g.identifier)
             top.setdefault(name, {"@id": name})["@graph"] = nodes(g)
-    context = {p: prefixes[p] for p in sorted(used)}
     doc = {"@context": context, "@graph": [top[k] for k in sorted(top)]}
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+@register_exporter("ntriples", "graph.nt")
+def render_ntriples(ds: Dataset) -> bytes:
+    """The union of all graphs as N-Triples, one line per distinct triple, lines sorted (diffable)."""
+    nt = union_graph(ds).serialize(format="nt", encoding="utf-8").decode("utf-8")
+    lines = sorted({line.rstrip() for line in nt.splitlines() if line.strip()})
+    return "".join(f"{line}\n" for line in lines).encode("utf-8")
 
 
 def atomic_write(path: Path, data: bytes) -> Path:

@@ -158,6 +158,6 @@ def test_stats(exports: dict[str, Path], engine: str) -> None:
     assert counts["Place"] == 1 and counts["Organization"] == 2 and counts["Program"] == 1 and counts["Person"] == 2
     assert counts["entities"] == 14
     assert counts["articles"] == 2 and counts["mentions"] == 9 and counts["quantities"] == 3
-    assert counts["graphs"] == 4  # two articles, entities, sources
+    assert counts["graphs"] == 5  # two articles, entities, curated, sources
     assert counts["triples"] == stats(exports["turtle"], engine)["triples"]
     assert stats(exports["turtle"], engine)["graphs"] == 0

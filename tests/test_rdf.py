@@ -9,21 +9,23 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-from conftest import A1, A2, BASE, PYTHON, subprocess_env
+from conftest import A1, A2, BASE, PYTHON, TEXT1, TEXT2, span, subprocess_env
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Dataset, Graph, Literal, URIRef
 
 from kg.iris import (
     KG,
     OA,
+    PROV,
     SCHEMA,
     article_iri,
+    curated_statement_iri,
     entity_iri,
     mention_iri,
     pinyin_label,
     quantity_iri,
     slug,
 )
-from kg.models import KnowledgeBase
+from kg.models import KnowledgeBase, Relation
 from kg.query import load_graph
 from kg.rdf import EXPORTERS, quiet_rdflib, to_dataset, union_graph, write_exports
 
@@ -101,17 +103,48 @@ def test_ontology_subclasses_reach_the_scored_types() -> None:
 # ------------------------------------------------------------------ dataset
 
 
-def test_one_named_graph_per_article_plus_entities_and_sources(kb: KnowledgeBase) -> None:
+def test_one_named_graph_per_article_plus_entities_curated_and_sources(kb: KnowledgeBase) -> None:
     ds = to_dataset(kb, BASE)
     names = {str(g.identifier) for g in ds.graphs() if len(g)}
     assert names == {f"{BASE}/article/{A1}", f"{BASE}/article/{A2}", f"{BASE}/graph/entities",
-                     f"{BASE}/graph/sources"}
+                     f"{BASE}/graph/curated", f"{BASE}/graph/sources"}
+    curated = ds.graph(URIRef(f"{BASE}/graph/curated"))
+    assert set(curated) == {  # nothing curated in the fixture: the graph only describes itself
+        (URIRef(f"{BASE}/graph/curated"), RDF.type, PROV.Bundle),
+        (URIRef(f"{BASE}/graph/curated"), RDFS.label, Literal("curated facts", lang="en")),
+        (URIRef(f"{BASE}/graph/curated"), RDFS.label, Literal("人工整理的事实", lang="zh")),
+        (URIRef(f"{BASE}/graph/curated"), RDFS.comment, curated.value(URIRef(f"{BASE}/graph/curated"), RDFS.comment)),
+    }
     a1 = ds.graph(URIRef(f"{BASE}/article/{A1}"))
     assert (URIRef(f"{BASE}/article/{A1}"), RDF.type, SCHEMA.NewsArticle) in a1
     assert (iri("place/370831107202"), KG.runs, iri("program/siyi-liang-gongkai")) in a1
     entities = ds.graph(URIRef(f"{BASE}/graph/entities"))
     assert (iri("place/370831"), KG.divisionCode, Literal("370831")) in entities
     assert (iri("place/370831"), SCHEMA.containedInPlace, iri("place/370800")) in entities
+
+
+def test_curated_entities_and_relations_go_to_the_curated_graph(kb: KnowledgeBase) -> None:
+    entities = dict(kb.entities)
+    lake = entities["place/weishanhu"]
+    entities["place/weishanhu"] = lake.model_copy(update={"attributes": {"curated": "true"}})
+    relations = [*kb.relations,
+                 Relation(subject="place/weishanhu", predicate="locatedIn", object="place/370800",
+                          rule="curated:sources/curated/places.yaml"),
+                 Relation(subject="org/wenshangxian-caizhengju", predicate="operatesIn", object="place/370830",
+                          article_id=A2, evidence=span(TEXT2, "汶上县财政局"), rule="curated-fact")]
+    ds = to_dataset(kb.model_copy(update={"entities": entities, "relations": relations}), BASE)
+    curated = ds.graph(URIRef(f"{BASE}/graph/curated"))
+    entities_graph = ds.graph(URIRef(f"{BASE}/graph/entities"))
+    assert (iri("place/weishanhu"), RDFS.label, Literal("微山湖", lang="zh")) in curated
+    assert (iri("place/weishanhu"), None, None) not in entities_graph
+    assert (iri("place/weishanhu"), SCHEMA.containedInPlace, iri("place/370800")) in curated
+    record = URIRef(curated_statement_iri(BASE, "place/weishanhu", "locatedIn", "place/370800"))
+    assert (record, KG.rule, Literal("curated:sources/curated/places.yaml")) in curated
+    assert (record, PROV.wasDerivedFrom, URIRef(f"{BASE}/graph/curated")) in curated
+    # a curated fact with an article keeps its evidence, in the curated graph
+    records = [r for r in curated.subjects(KG.rule, Literal("curated-fact"))]
+    assert len(records) == 1 and (records[0], KG.inArticle, URIRef(f"{BASE}/article/{A2}")) in curated
+    assert (iri("place/370000"), None, None) in entities_graph
 
 
 def test_entity_terms(kb: KnowledgeBase) -> None:
@@ -182,11 +215,35 @@ def test_mention_has_position_and_quote_selectors(kb: KnowledgeBase) -> None:
     assert (quote, OA.suffix, Literal("杨柳镇岳家岭村第一书")) in g
 
 
-def test_quote_context_is_at_most_ten_characters(kb: KnowledgeBase) -> None:
+def test_every_mention_has_both_selectors_with_exact_prefix_and_suffix(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    mentions = list(g.subjects(RDF.type, KG.Mention))
+    assert len(mentions) == len(kb.mentions) == 9
+    for m in mentions:
+        target = g.value(m, OA.hasTarget)
+        selectors = {g.value(sel, RDF.type): sel for sel in g.objects(target, OA.hasSelector)}
+        assert set(selectors) == {OA.TextPositionSelector, OA.TextQuoteSelector}, m
+        quote = selectors[OA.TextQuoteSelector]
+        assert {p for p, _ in g.predicate_objects(quote)} == {RDF.type, OA.exact, OA.prefix, OA.suffix}, m
+
+
+def test_quote_context_is_at_most_ten_characters_and_empty_at_the_edges(kb: KnowledgeBase) -> None:
     g = union_graph(to_dataset(kb, BASE))
     for p in (OA.prefix, OA.suffix):
         for o in g.objects(None, p):
-            assert 0 < len(str(o)) <= 10
+            assert len(str(o)) <= 10
+    # the dateline 本报 opens the text of article 1: nothing before it
+    assert (URIRef(f"{BASE}/article/{A1}/relation/reportedBy-" + _digest(A1, "reportedBy", "org/jining-ribao", 0, 2)
+                   + "#quote"), OA.prefix, Literal("")) in g
+    # 张雅 摄 ends the photo caption: nothing after 摄
+    zhang = URIRef(f"{BASE}/article/{A2}/mention/{TEXT2.index('张雅')}-{TEXT2.index('张雅') + 2}#quote")
+    assert (zhang, OA.suffix, Literal(" 摄")) in g
+
+
+def _digest(*parts: object) -> str:
+    import hashlib
+
+    return hashlib.sha1("\t".join(map(str, parts)).encode()).hexdigest()[:12]
 
 
 def test_quantity_values_are_plain_decimals(kb: KnowledgeBase) -> None:
@@ -231,6 +288,29 @@ def test_relation_provenance_record(kb: KnowledgeBase) -> None:
     assert (quote, OA.exact, Literal("东琴柏村指导“四议两公开”")) in g
 
 
+def test_relations_and_quantities_are_derived_from_their_span_and_mentions(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    article = URIRef(f"{BASE}/article/{A1}")
+    (rec,) = g.subjects(RDF.subject, iri("place/370831107202"))
+    # evidence "东琴柏村指导“四议两公开”" holds the mentions of both ends of the relation
+    village = TEXT1.index("东琴柏村")
+    program = TEXT1.index("四议两公开")
+    assert set(g.objects(rec, PROV.wasDerivedFrom)) == {
+        article, URIRef(f"{rec}#target"),
+        URIRef(f"{BASE}/article/{A1}/mention/{village}-{village + 4}"),
+        URIRef(f"{BASE}/article/{A1}/mention/{program}-{program + 5}"),
+    }
+    rent = URIRef(f"{BASE}/article/{A1}/quantity/34-40")
+    assert set(g.objects(rent, PROV.wasDerivedFrom)) == {article, URIRef(f"{rent}#target")}
+    assert (rent, KG.evidence, URIRef(f"{rent}#target")) in g
+
+
+def test_every_language_tag_is_lower_case(kb: KnowledgeBase) -> None:
+    tags = {o.language for _, _, o, _ in to_dataset(kb, BASE).quads((None, None, None, None))
+            if isinstance(o, Literal) and o.language}
+    assert tags == {"zh", "zh-latn-pinyin", "en"}
+
+
 def test_credit_relations_use_schema_terms(kb: KnowledgeBase) -> None:
     from kg.models import Relation
 
@@ -263,8 +343,29 @@ def test_base_iri_is_used_everywhere(kb: KnowledgeBase) -> None:
 
 
 def test_exporters_are_registered_by_format_name() -> None:
-    assert {"turtle", "trig", "nquads", "json-ld"} <= set(EXPORTERS)
-    assert EXPORTERS["turtle"].filename == "graph.ttl"
+    assert {"turtle", "trig", "nquads", "ntriples", "json-ld"} <= set(EXPORTERS)
+    assert {e.filename for e in EXPORTERS.values()} >= {"graph.ttl", "graph.trig", "graph.nq", "graph.nt",
+                                                          "graph.jsonld"}
+
+
+def test_ntriples_is_the_sorted_union(exports: dict[str, Path], kb: KnowledgeBase) -> None:
+    lines = exports["ntriples"].read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines) and len(lines) == len(set(lines)) == len(union_graph(to_dataset(kb, BASE)))
+    assert f'<{BASE}/place/370831> <http://www.w3.org/2000/01/rdf-schema#label> "泗水县"@zh .' in lines
+
+
+def test_jsonld_embeds_the_schema_context(exports: dict[str, Path]) -> None:
+    import json
+
+    doc = json.loads(exports["json-ld"].read_text(encoding="utf-8"))
+    context_file = Path(__file__).resolve().parent.parent / "schema" / "context.jsonld"
+    assert doc["@context"] == json.loads(context_file.read_text(encoding="utf-8"))["@context"]
+    graphs = {g["@id"]: g["@graph"] for g in doc["@graph"]}
+    county = next(n for n in graphs[f"{BASE}/graph/entities"] if n["@id"] == f"{BASE}/place/370831")
+    assert county["@type"] == ["kg:AdministrativeArea"]
+    assert {"@value": "泗水县", "@language": "zh"} in county["rdfs:label"]
+    rent = next(n for n in graphs[f"{BASE}/article/{A1}"] if n["@id"].endswith("/quantity/34-40"))
+    assert rent["schema:value"] == [{"@value": "255000", "@type": "xsd:decimal"}]
 
 
 def test_every_export_reads_back_with_rdflib_and_oxigraph(exports: dict[str, Path], kb: KnowledgeBase) -> None:
@@ -273,7 +374,7 @@ def test_every_export_reads_back_with_rdflib_and_oxigraph(exports: dict[str, Pat
     n_quads = sum(1 for _ in ds.quads((None, None, None, None)))
     assert n_quads > n_triples  # containedInPlace of 岳家岭村 is in the entities and the article graph
     for name, path in exports.items():
-        expected = n_triples if name == "turtle" else n_quads
+        expected = n_triples if name in ("turtle", "ntriples") else n_quads
         assert sum(1 for _ in load_graph(path).quads((None, None, None, None))) == expected, name
         store = pyoxigraph.Store()
         store.load(path=str(path))
