@@ -51,6 +51,19 @@ TOWN_KINDS = ("镇", "乡", "街道")
 VILLAGE_KINDS = ("村", "社区")
 SENTENCE_ENDS = "。！？；\n"
 @lru_cache(maxsize=1)
+def _abbreviations() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(((r["short"], r["full"]) for r in table("abbreviations.csv")), key=lambda t: -len(t[0])))
+
+
+def expand_abbreviations(name: str) -> str:
+    """The full form of an organization name: 山东省农科院 → 山东省农业科学院 (``kg/data/abbreviations.csv``)."""
+    for short, full in _abbreviations():
+        if name.endswith(short) and not name.endswith(full):
+            return name[: -len(short)] + full
+    return name
+
+
+@lru_cache(maxsize=1)
 def _government_heads() -> tuple[str, ...]:
     return tuple(r["head"] for r in table("org_heads.csv") if r["government"] == "1")
 
@@ -249,8 +262,10 @@ class Resolver:
         heads = _government_heads()
         government = any(printed.endswith(h) for h in heads)
         rest = printed.lstrip("该本")
-        if inner:
-            fixed = inner[-1]
+        named = [k for k in (ctx.town, ctx.county, ctx.city, ctx.province)
+                 if k and printed.startswith(self.kb.entities[k].name)]
+        if inner or named:
+            fixed = inner[-1] if inner else named[0]
         elif rest[:1] in "县区市省镇乡村" and not printed.startswith(("市场", "区域", "村级")):
             county_city = ctx.county is not None and self.kb.entities[ctx.county].subtype == "县级市"
             fixed = {"县": ctx.county, "区": ctx.county, "市": ctx.county if county_city else ctx.city,
@@ -261,14 +276,15 @@ class Resolver:
             fixed = ctx.county or ctx.city
             if fixed:
                 qualified = self.kb.entities[fixed].name + printed
-        if qualified != printed or inner:
-            key = f"org/{slug(qualified)}"
+        canonical = expand_abbreviations(qualified)
+        if qualified != printed or inner or named:
+            key = f"org/{slug(canonical)}"
         else:
             home = ctx.home()
             code = home.split("/", 1)[1] if home else ""
             key = f"org/{code}-{slug(printed)}" if code else f"org/{slug(printed)}"
         self._entity(key, type="Organization", subtype=m.subtype, name=qualified)
-        self._label(key, printed, printed.replace("“", "").replace("”", ""), m.surface)
+        self._label(key, printed, printed.replace("“", "").replace("”", ""), m.surface, canonical)
         if fixed:
             self._relation(key, "operatesIn", fixed, m)
         return key

@@ -27,7 +27,7 @@ from kg.models import Article, Mention, Span
 UNIQUE_LEVELS = ("省", "市", "县", "区")
 _NOT_BEFORE = {"局": set("格布结大当全开战出入变定残时饭"), "厅": set("大客餐展门"), "社": set("公结村报"),
                "院": set("庭大宅合书剧影戏寺")}
-_NOT_AFTER = {"社": set("会区团保工科交群员情火"), "院": set("士长子内落校线"), "党组": set("织"),
+_NOT_AFTER = {"社": set("会区团保工科交群员情火局厅"), "院": set("士长子内落校线"), "党组": set("织"),
               "工会": set("议"), "局": set("面势限"),
               "中学": set("习生会期"), "小学": set("习生")}
 _NUMERALS = set("一二三四五六七八九十两百千万")
@@ -44,12 +44,13 @@ def _head_re() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(h) for h in sorted(_heads(), key=lambda h: (-len(h), h))))
 
 
-def _department_cut(stem: str) -> int:
-    """Index in ``stem`` where a known department stem starts, with its level prefix; -1 if none."""
+def _department_start(text: str, hs: int, floor: int) -> int:
+    """Where a known department stem (``kg/data/departments.txt``) ending at ``hs`` starts,
+    with its level prefix (县, 市, 区 …); -1 if none."""
     for d in words("departments.txt"):
-        if stem.endswith(d):
-            k = len(stem) - len(d)
-            while k > 0 and stem[k - 1] in "县市区省镇乡委":
+        k = hs - len(d)
+        if k >= floor and text.startswith(d, k):
+            while k > floor and text[k - 1] in "县市区省镇乡委":
                 k -= 1
             return k
     return -1
@@ -86,11 +87,13 @@ def extract_orgs(article: Article) -> list[Mention]:
             continue  # the head lies inside a quoted or titled phrase that goes on: “民情日报告周会审”
         subtype, government = heads[head]
         start = left_edge(text, hs, floor, 14, allow="“”·")
+        dept = _department_start(text, hs, floor) if government else -1
+        if dept >= 0:
+            # the department's own words decide its left edge (人力资源和社会保障局 keeps its 和);
+            # a place or level written before it stays (济宁市人力资源和社会保障局)
+            start = left_edge(text, dept, floor, 14) if dept > floor else dept
+            start = start if start < dept else dept
         stem = text[start:hs]
-        cut = _department_cut(stem) if government else -1
-        if cut > 0:
-            start += cut
-            stem = stem[cut:]
         prefix = _level_prefix(stem)
         rest = stem[len(prefix):].replace("“", "").replace("”", "")
         if not stem and subtype != "群团组织":
@@ -102,4 +105,32 @@ def extract_orgs(article: Article) -> list[Mention]:
         out.append(Mention(article_id=article.id, span=Span(start=start, end=he), surface=text[start:he],
                            type="Organization", subtype=subtype, rule=f"org-head:{head}"))
         floor = he
-    return out
+    return _short_forms(article, out)
+
+
+_SHORT_FORM = re.compile(r"[（(]\s*(?:以下)?简称[：:]?\s*[“\"]?([\u3400-\u9fff]{2,12})[”\"]?\s*[）)]")
+
+
+def _short_forms(article: Article, orgs: list[Mention]) -> list[Mention]:
+    """Give later uses of a defined short form the full name: 济宁市人力资源和社会保障局（以下简称“市人社局”）.
+
+    A use is an existing mention with that surface, or a new mention where the
+    extractor missed it; its ``name`` is the full name, so it resolves to the same body.
+    """
+    text = article.text
+    out = list(orgs)
+    for m in orgs:
+        d = _SHORT_FORM.match(text, m.span.end)
+        if not d:
+            continue
+        short, full = d.group(1), m.name or m.surface
+        for use in re.finditer(re.escape(short), text[d.end():]):
+            s, e = d.end() + use.start(), d.end() + use.end()
+            same = [o for o in out if o.span.start == s and o.span.end == e]
+            if same:
+                same[0].name, same[0].rule = full, "org-short-form"
+            elif not any(o.span.start < e and s < o.span.end for o in out):
+                out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=short,
+                                   type="Organization", subtype=m.subtype, name=full, rule="org-short-form"))
+        out = [o for o in out if not (d.start() <= o.span.start < d.end())]  # the definition itself
+    return sorted(out, key=lambda x: (x.span.start, x.span.end))
