@@ -8,7 +8,7 @@ Shapes (``base`` has no trailing slash; see DESIGN.md "IRIs are stable"):
     mention    {base}/article/{article_id}/mention/{start}-{end}
     quantity   {base}/article/{article_id}/quantity/{start}-{end}
     relation   {base}/article/{article_id}/relation/{predicate}-{hash}
-    curated    {base}/graph/curated/relation/{predicate}-{hash}   a curated relation with no article
+    record     {base}/graph/{graph}/relation/{predicate}-{hash}   a relation with no article (curated, entities)
     graph      {base}/graph/{name}                  entities, curated, sources
 
 Every IRI is ASCII: non-ASCII or reserved characters in keys and ids are
@@ -180,7 +180,14 @@ def statement_iri(base: str, article_id: str, subject: str, predicate: str, obj:
     return f"{article_iri(base, article_id)}/relation/{_segment(predicate)}-{digest}"
 
 
-def curated_statement_iri(base: str, subject: str, predicate: str, obj: str) -> str:
-    """``{base}/graph/curated/relation/{predicate}-{hash}``: provenance record of a curated relation with no article."""
+
+def graph_statement_iri(base: str, graph: str, subject: str, predicate: str, obj: str) -> str:
+    """``{base}/graph/{graph}/relation/{predicate}-{hash}``: record of a relation with no article
+    (a curated fact, a merge candidate); the hash covers subject, predicate and object."""
     digest = hashlib.sha1(f"{subject}\t{predicate}\t{obj}".encode()).hexdigest()[:12]
-    return f"{graph_iri(base, 'curated')}/relation/{_segment(predicate)}-{digest}"
+    return f"{graph_iri(base, graph)}/relation/{_segment(predicate)}-{digest}"
+
+
+def curated_statement_iri(base: str, subject: str, predicate: str, obj: str) -> str:
+    """``{base}/graph/curated/relation/{predicate}-{hash}``: record of a curated relation with no article."""
+    return graph_statement_iri(base, "curated", subject, predicate, obj)

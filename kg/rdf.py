@@ -66,16 +66,16 @@ from kg.iris import (
     PROV,
     SCHEMA,
     article_iri,
-    curated_statement_iri,
     entity_iri,
     graph_iri,
+    graph_statement_iri,
     mention_iri,
     pinyin_label,
     quantity_iri,
     source_iri,
     statement_iri,
 )
-from kg.models import Article, Entity, KnowledgeBase, Span
+from kg.models import Article, Entity, KnowledgeBase, Relation, Span
 
 __all__ = [
     "EXPORTERS",
@@ -102,6 +102,7 @@ ENTITY_CLASSES: dict[str, URIRef] = {
     "Program": KG.Program,
     "Person": KG.Person,
 }
+MERGE_CANDIDATE = "mergeCandidate"  # Relation.predicate of a near-duplicate pair for review (kg.review)
 FUNCTIONAL_ZONE = "功能区"  # Entity.subtype of a zone run by a management committee (no GB/T 2260 code)
 CURATED_RULE_PREFIX = "curated"  # Relation.rule of a fact from sources/curated/*.yaml
 CURATED_ATTRIBUTE = "curated"  # Entity.attributes[...] == "true" for a curated entity
@@ -375,6 +376,10 @@ class _Builder:
                 about = self.node(q.subject)
                 if about is not None:
                     g.add((node, KG.about, about))
+            for key in getattr(q, "recipients", None) or []:
+                recipient = self.node(key)
+                if recipient is not None:
+                    g.add((node, KG.recipient, recipient))
             g.add((node, KG.inArticle, article))
             g.add((node, PROV.wasDerivedFrom, article))
             target = self.target(g, s, q.article_id, q.span, q.surface)
@@ -396,13 +401,15 @@ class _Builder:
             g = self.curated_graph if curated else self.article_graph(r.article_id)
             g.add((subject, predicate, obj))
             in_article = r.article_id is not None and r.article_id in self.articles
-            if not in_article and not curated:
+            merge = r.predicate == MERGE_CANDIDATE
+            if not in_article and not curated and not merge:
                 continue
             start, end = (r.evidence.start, r.evidence.end) if r.evidence else (None, None)
             if r.article_id is not None and in_article:
                 s = statement_iri(self.base, r.article_id, r.subject, r.predicate, r.object, start, end)
             else:
-                s = curated_statement_iri(self.base, r.subject, r.predicate, r.object)
+                s = graph_statement_iri(self.base, "curated" if curated else "entities", r.subject, r.predicate,
+                                        r.object)
             node = URIRef(s)
             g.add((node, RDF.type, RDF.Statement))
             g.add((node, RDF.subject, subject))
@@ -410,8 +417,11 @@ class _Builder:
             g.add((node, RDF.object, obj))
             if r.rule:
                 g.add((node, KG.rule, Literal(r.rule)))
+            if merge:
+                g.add((node, KG.evidence, Literal(self.merge_evidence(r))))
             if r.article_id is None or not in_article:
-                g.add((node, PROV.wasDerivedFrom, self.curated_graph.identifier))
+                if curated:
+                    g.add((node, PROV.wasDerivedFrom, self.curated_graph.identifier))
                 continue
             article = URIRef(article_iri(self.base, r.article_id))
             g.add((node, KG.inArticle, article))
@@ -422,6 +432,15 @@ class _Builder:
                 g.add((node, PROV.wasDerivedFrom, target))
                 for mention in self.supporting_mentions(r.article_id, (r.subject, r.object), r.evidence):
                     g.add((node, PROV.wasDerivedFrom, mention))
+
+    def merge_evidence(self, r: Relation) -> str:
+        """Why two entities may be one (a merge candidate): the review row's reason and where each is
+        mentioned (``article@offset``), else the relation's rule."""
+        for row in getattr(self.kb, "merge_candidates", None) or []:
+            if (row.get("key_a"), row.get("key_b")) == (r.subject, r.object):
+                reason, where = row.get("reason", ""), row.get("evidence", "")
+                return f"{reason}; mentions: {where}" if where else reason
+        return r.rule.removeprefix("review:").strip() or "merge candidate"
 
     def supporting_mentions(self, article_id: str, keys: Iterable[str], evidence: Span) -> list[URIRef]:
         """The mentions of ``keys`` in the article whose spans overlap the evidence span."""

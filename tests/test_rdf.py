@@ -438,3 +438,43 @@ def test_quiet_rdflib_hides_only_rdflib_internal_deprecations() -> None:
 
     with quiet_rdflib(), pytest.raises(DeprecationWarning, match="something else"):
         warnings.warn("something else", DeprecationWarning, stacklevel=1)
+
+
+def test_merge_candidates_get_a_record_with_an_evidence_string(kb: KnowledgeBase) -> None:
+    pair = Relation(subject="place/370831107201", predicate="mergeCandidate", object="place/370831107202",
+                    rule="review: names one character apart under the same parent (岳家岭村 / 东琴柏村)")
+    row = {"key_a": "place/370831107201", "name_a": "岳家岭村", "key_b": "place/370831107202", "name_b": "东琴柏村",
+           "type": "AdministrativeArea", "parent": "杨柳镇", "reason": "names one character apart",
+           "evidence": f"{A1}@23;{A1}@40"}
+    ds = to_dataset(kb.model_copy(update={"relations": [pair], "merge_candidates": [row]}), BASE)
+    entities = ds.graph(URIRef(f"{BASE}/graph/entities"))
+    assert (iri("place/370831107201"), KG.mergeCandidate, iri("place/370831107202")) in entities
+    (record,) = entities.subjects(RDF.predicate, KG.mergeCandidate)
+    assert str(record).startswith(f"{BASE}/graph/entities/relation/mergeCandidate-")
+    assert (record, RDF.subject, iri("place/370831107201")) in entities
+    assert (record, KG.evidence, Literal(f"names one character apart; mentions: {A1}@23;{A1}@40")) in entities
+    # without a review row the rule's text is the evidence
+    ds = to_dataset(kb.model_copy(update={"relations": [pair]}), BASE)
+    assert set(union_graph(ds).objects(None, KG.evidence)) >= {
+        Literal("names one character apart under the same parent (岳家岭村 / 东琴柏村)")}
+
+
+def test_funds_name_their_recipients(kb: KnowledgeBase) -> None:
+    rent = kb.quantities[0].model_copy(update={"recipients": ["place/370831107201", "place/nowhere"]})
+    problems: list[str] = []
+    g = union_graph(to_dataset(kb.model_copy(update={"quantities": [rent]}), BASE, problems=problems))
+    assert set(g.objects(None, KG.recipient)) == {iri("place/370831107201")}
+    assert len(problems) == 1 and "place/nowhere" in problems[0]
+
+
+def test_every_kg_term_written_is_defined_in_the_ontology(kb: KnowledgeBase) -> None:
+    onto = Graph().parse(ONTOLOGY)
+    defined = {s for s in onto.subjects(RDF.type, None) if str(s).startswith(str(KG))}
+    used: set[URIRef] = set()
+    for _s, p, o, _g in to_dataset(kb, BASE).quads((None, None, None, None)):
+        used.add(p)  # type: ignore[arg-type]
+        if p == RDF.type:
+            used.add(o)  # type: ignore[arg-type]
+    used = {t for t in used if str(t).startswith(str(KG))}
+    used |= {KG.recipient, KG.mergeCandidate, KG.evidence}
+    assert used - defined == set()
