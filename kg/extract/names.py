@@ -11,6 +11,7 @@ and after the last left-context word (在, 对, 组建, 依托 … in
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kg.extract.lexicon import words
 
@@ -41,12 +42,15 @@ def left_edge(text: str, end: int, floor: int, max_len: int, allow: str = "",
     cand = text[i:end]
     quoted = _inside_quotes(cand)
     cut = 0
-    for w in context if context is not None else words("left_context.txt"):
-        k = cand.rfind(w)
-        while k >= 0 and quoted[k]:
-            k = cand.rfind(w, 0, k)
-        if k >= 0 and k + len(w) > cut:
-            cut = k + len(w)
+    # the context word that ends last: the first match in the reversed candidate
+    rev, rcand = _context_re(context if context is not None else words("left_context.txt")), cand[::-1]
+    pos = 0
+    while (mm := rev.search(rcand, pos)) is not None:
+        if quoted[len(cand) - mm.end()]:
+            pos = mm.start() + 1
+            continue
+        cut = len(cand) - mm.start()
+        break
     for k, c in enumerate(cand):
         if c in STOP_CHARS and k + 1 > cut and not quoted[k]:
             cut = k + 1
@@ -57,6 +61,12 @@ def left_edge(text: str, end: int, floor: int, max_len: int, allow: str = "",
     if end - start > max_len:
         return end
     return start
+
+
+@lru_cache(maxsize=16)
+def _context_re(context: tuple[str, ...]) -> re.Pattern[str]:
+    """One alternation of the context words, each REVERSED, longest first."""
+    return re.compile("|".join(re.escape(w[::-1]) for w in sorted(set(context), key=lambda w: (-len(w), w))))
 
 
 def _inside_quotes(s: str) -> list[bool]:

@@ -71,16 +71,28 @@ def quotes(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _head_index() -> tuple[frozenset[str], tuple[int, ...]]:
+    heads = frozenset(_heads())
+    return heads, tuple(sorted({len(h) for h in heads}, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _unquoted_re() -> re.Pattern[str]:
+    strong = [r["head"] for r in table("program_heads.csv") if r["unquoted"] == "1"]
+    return re.compile("|".join(re.escape(h) for h in sorted(strong, key=lambda h: -len(h))))
+
+
 def _head_after(text: str, pos: int) -> str:
     """The longest run after ``pos`` (≤ 16 Han characters, no delimiter) that ends in a program head."""
-    heads = _heads()
+    heads, lengths = _head_index()
     run = ""
     for c in text[pos:pos + MAX_HEAD_DISTANCE]:
         if not is_han(c) or c in STOP_CHARS or c in "和与及":
             break
         run += c
     for k in range(len(run), 0, -1):
-        if any(run[:k].endswith(h) for h in heads):
+        if any(L <= k and run[k - L:k] in heads for L in lengths):
             return run[:k]
     return ""
 
@@ -173,9 +185,7 @@ def _unquoted(article: Article, busy: list[tuple[int, int]]) -> list[Mention]:
     depth = quote_depth(text)
     heads = _heads()
     out: list[Mention] = []
-    strong = [r["head"] for r in table("program_heads.csv") if r["unquoted"] == "1"]
-    pattern = "|".join(re.escape(h) for h in sorted(strong, key=lambda h: -len(h)))
-    for m in re.finditer(pattern, text):
+    for m in _unquoted_re().finditer(text):
         hs, he = m.span()
         if depth[hs] or any(a < he and hs < b for a, b in busy):
             continue
