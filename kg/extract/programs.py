@@ -4,6 +4,7 @@ Rules (word lists in ``kg/data/program_heads.csv`` and ``program_context.csv``):
 
 * ``《…》`` is a document title: always a program (subtype 文件).
 * ``“…”`` names a program unless the context marks it as rhetoric:
+  a stock phrase (``kg/data/rhetoric.txt``: “最后一公里”, “头疼事”);
   a question (“交什么”); a contrast (由“单人行动”向“集体联动”); a following
   problem/strength/group word (“交什么”难题, “…”优势, “一老一小”群体); an
   enumeration of bare nouns (“社区、物业、居民”); a run of three or more short
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kg.extract.lexicon import table
+from kg.extract.lexicon import table, words
 from kg.extract.names import STOP_CHARS, is_generic, is_han, left_edge, quote_depth
 from kg.models import Article, Mention, Span
 
@@ -106,7 +107,7 @@ def _is_rhetoric(text: str, group: list[tuple[int, int, str]], idx: int, head: s
     s, e, _ = group[idx]
     content = text[s + 1:e - 1]
     after = text[group[-1][1]:]
-    if any(q in content for q in ctx["question"]):
+    if any(q in content for q in ctx["question"]) or content in words("rhetoric.txt"):
         return True
     if _before(text, s, ctx["rhetoric_before"]) or any(after.startswith(w) for w in ctx["rhetoric_after"]):
         return True
