@@ -108,6 +108,8 @@ def _is_title(b: _Block) -> bool:
     last = b.last.rstrip(CLOSERS)
     if not last or last[-1] in "。，、；：,;:":
         return False
+    if any(c in ln.text for ln in b.lines for c in "，。；"):
+        return False  # headlines and kickers are phrases; a comma or full stop inside is body text
     return all(display_width(ln.text) <= 40 for ln in b.lines)
 
 

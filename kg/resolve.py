@@ -145,6 +145,12 @@ class Resolver:
                     return inside[0]
         return divs[0] if len(divs) == 1 else None
 
+    def _page_namesake(self, name: str, level: str, town: str | None) -> str | None:
+        """The one town or village of this name already resolved on the page (under ``town`` if given)."""
+        same = [k for k, e in self.kb.entities.items() if e.name == name and e.subtype == level
+                and (town is None or e.parent == town)]
+        return same[0] if len(same) == 1 else None
+
     def _unlinked(self, name: str, level: str, parent: str | None, typ: str = "AdministrativeArea") -> str:
         pcode = parent.split("/", 1)[1] if parent else ""
         key = f"place/{pcode}-{slug(name)}" if pcode else f"place/{slug(name)}"
@@ -188,6 +194,11 @@ class Resolver:
             return self.division(div) if div else None
         level = m.subtype
         divs = self.gaz.lookup(name)
+        if level in TOWN_KINDS + VILLAGE_KINDS and ctx.county is None:
+            # no county in this article (a photo caption): the page's own town or village of that name
+            same = self._page_namesake(name, level, ctx.town if level in VILLAGE_KINDS else None)
+            if same:
+                return same
         if level in TOWN_KINDS:
             parent = ctx.county or ctx.city
         elif level in VILLAGE_KINDS:
@@ -308,8 +319,12 @@ class Resolver:
         """
         name = m.name or m.surface
         if m.rule in ("title-name", "name-repeat"):
+            same = [k for k, e in self.kb.entities.items() if e.type == "Person" and e.name == name
+                    and k.split("/", 1)[1].split("-", 1)[0].isdigit()] if ctx.county is None else []
             where = ctx.county or ctx.city or ctx.province
             scope = where.split("/", 1)[1] + "-" if where else ""
+            if len(same) == 1:  # an official of this page named again where no county is in context
+                scope = same[0].split("/", 1)[1].rsplit("-", 1)[0] + "-"
         else:
             scope = slug(matching_text(meta.newspaper)) + "-" if meta.newspaper else ""
         key = f"person/{scope}{slug(matching_text(name))}"

@@ -28,7 +28,8 @@ UNIQUE_LEVELS = ("省", "市", "县", "区")
 _NOT_BEFORE = {"局": set("格布结大当全开战出入变定残时饭"), "厅": set("大客餐展门"), "社": set("公结村报"),
                "院": set("庭大宅合书剧影戏寺")}
 _NOT_AFTER = {"社": set("会区团保工科交群员情火局厅"), "院": set("士长子内落校线"), "党组": set("织"),
-              "工会": set("议"), "局": set("面势限"),
+              "工会": set("议"), "局": set("面势限"), "组织部": set("门"), "宣传部": set("门"), "统战部": set("门"),
+              "事务部": set("门"), "服务部": set("门"),
               "中学": set("习生会期"), "小学": set("习生")}
 _NUMERALS = set("一二三四五六七八九十两百千万")
 _PROGRAM_AFTER = ("模式", "机制", "制度", "工作法", "体系")
@@ -96,8 +97,9 @@ def extract_orgs(article: Article) -> list[Mention]:
         stem = text[start:hs]
         prefix = _level_prefix(stem)
         rest = stem[len(prefix):].replace("“", "").replace("”", "")
-        if not stem and subtype != "群团组织":
-            continue  # a bare head (党支部) names a kind of body, except mass organizations (工会, 妇联)
+        if not stem and subtype != "群团组织" and not (government and len(head) >= 3):
+            continue  # a bare head (党支部) names a kind of body; mass organizations (工会) and party
+            # departments (组织部, 宣传部) are the jurisdiction's own
         if stem and ((is_generic(rest) and not prefix) or (rest and set(rest) <= _NUMERALS)):
             continue
         if out and out[-1].span.end == start:

@@ -62,14 +62,14 @@ def _name_at(text: str, i: int) -> tuple[int, int] | None:
         if j + 1 < len(text) and is_han(text[j + 1]) and (j + 2 >= len(text) or not is_han(text[j + 2])):
             return i, j + 2
         return None
-    for given in (2, 1):
-        e = j + given
-        if e > len(text) or not all(is_han(c) for c in text[j:e]):
-            continue
-        if e == len(text) or text[e] in _BOUNDARY or any(text.startswith(w, e) for w in followers):
-            if not any(text.startswith(w, k) for k in range(j, e) for w in followers):
-                return i, e
-    return None
+    if j >= len(text) or not is_han(text[j]) or text[j] in _BOUNDARY:
+        return None
+    # most names have a two-character given name: take it unless its second character starts
+    # the next word (李明积极 → 李明) or is not part of a name (punctuation, line end)
+    k = j + 1
+    second_ok = (k < len(text) and is_han(text[k]) and text[k] not in _BOUNDARY
+                 and not any(text.startswith(w, k) for w in followers))
+    return (i, k + 1) if second_ok else (i, k)
 
 
 def extract_officials(article: Article) -> list[Mention]:
@@ -81,15 +81,6 @@ def extract_officials(article: Article) -> list[Mention]:
     for m in _title_re().finditer(text):
         title = m.group()
         ts, te = m.span()
-        # a chain of titles: 县委副书记、县长王某 — the name follows the last one
-        span = _name_at(text, te)
-        if span is None:
-            continue
-        ns, ne = span
-        name = text[ns:ne].replace(" ", "").replace("\u3000", "")
-        names.setdefault(name, title)
-        out.append(Mention(article_id=article.id, span=Span(start=ns, end=ne), surface=text[ns:ne],
-                           type="Person", subtype=title, name=name, rule="title-name"))
         row = titles[title]
         if row["org"]:
             pm = None if row["level"] else _JURISDICTION.search(text, max(0, ts - 2), ts)
@@ -99,6 +90,15 @@ def extract_officials(article: Article) -> list[Mention]:
                 kind = "党组织" if "党" in org_text or org_text.endswith("委") else "政府部门"
                 out.append(Mention(article_id=article.id, span=Span(start=start, end=start + len(org_text)),
                                    surface=org_text, type="Organization", subtype=kind, rule="title-org"))
+        # a chain of titles (县委副书记、县长王某): the name follows the last one
+        span = _name_at(text, te)
+        if span is None:
+            continue
+        ns, ne = span
+        name = text[ns:ne].replace(" ", "").replace("\u3000", "")
+        names.setdefault(name, title)
+        out.append(Mention(article_id=article.id, span=Span(start=ns, end=ne), surface=text[ns:ne],
+                           type="Person", subtype=title, name=name, rule="title-name"))
     # later bare mentions of the same names
     taken_spans = [(m.span.start, m.span.end) for m in out]
     for name in sorted(names, key=lambda n: (-len(n), n)):

@@ -4,7 +4,7 @@ Rules (word lists in ``kg/data/program_heads.csv`` and ``program_context.csv``):
 
 * ``《…》`` is a document title: always a program (subtype 文件).
 * ``“…”`` names a program unless the context marks it as rhetoric:
-  a stock phrase (``kg/data/rhetoric.txt``: “最后一公里”, “头疼事”);
+  reported speech (a sentence inside the quotes); a stock phrase (``kg/data/rhetoric.txt``: “最后一公里”, “头疼事”);
   a question (“交什么”); a contrast (由“单人行动”向“集体联动”); a following
   problem/strength/group word (“交什么”难题, “…”优势, “一老一小”群体); an
   enumeration of bare nouns (“社区、物业、居民”); a run of three or more short
@@ -109,6 +109,8 @@ def _is_rhetoric(text: str, group: list[tuple[int, int, str]], idx: int, head: s
     after = text[group[-1][1]:]
     if any(q in content for q in ctx["question"]) or content in words("rhetoric.txt"):
         return True
+    if any(c in content for c in "，。！？；") or len(content) > 30:
+        return True  # reported speech (“过去一下雨，村口那段土路就没法走。”), not a name
     if _before(text, s, ctx["rhetoric_before"]) or any(after.startswith(w) for w in ctx["rhetoric_after"]):
         return True
     items = re.split(r"[、，]", content)
