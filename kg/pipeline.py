@@ -104,7 +104,7 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     Exports are written atomically: a failed build leaves earlier files intact.
     """
     from kg.rdf import to_dataset, write_exports
-    from kg.views import full_view, write_graphml
+    from kg.views import write_view_exports
 
     report = BuildReport()
     kb = build_kb(sources, gazetteer=gazetteer, strict=strict, problems=report.problems, progress=progress)
@@ -114,11 +114,9 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
                       + "; give a folder of .txt pages")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ds = to_dataset(kb, base=base_iri)
+    ds = to_dataset(kb, base=base_iri, problems=report.problems)
     report.outputs = dict(write_exports(ds, out_dir))
-    graphml = out_dir / "graph.graphml"
-    write_graphml(full_view(ds), graphml)
-    report.outputs["graphml"] = graphml
+    report.outputs.update(write_view_exports(ds, out_dir))  # graph.graphml, .gexf, .nodes.csv, .edges.csv
     report.outputs["review"] = write_review(kb.merge_candidates, out_dir / "review.csv")
     report.counts = {"articles": len(kb.articles), "mentions": len(kb.mentions),
                      "quantities": len(kb.quantities), "relations": len(kb.relations)}

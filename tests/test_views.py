@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import re
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import networkx as nx
@@ -9,10 +13,24 @@ import pytest
 from conftest import A1, BASE
 
 from kg.errors import KgError
-from kg.models import KnowledgeBase
+from kg.models import KnowledgeBase, PageMetadata
 from kg.query import load_graph
 from kg.rdf import to_dataset
-from kg.views import VIEWS, comention_view, full_view, places_view, programs_view, write_graphml, write_view
+from kg.views import (
+    VIEW_FORMATS,
+    VIEWS,
+    build_view,
+    comention_view,
+    export_view,
+    full_view,
+    node_size,
+    places_view,
+    programs_view,
+    view_files,
+    write_graphml,
+    write_view,
+    write_view_exports,
+)
 
 
 def n(key: str) -> str:
@@ -132,3 +150,157 @@ def test_write_view_from_a_file(tmp_path: Path, graph_ttl: Path) -> None:
     assert nx.read_graphml(out).number_of_edges() == 7
     with pytest.raises(KgError, match="unknown view"):
         write_view(graph_ttl, tmp_path / "x.graphml", "nope")
+
+
+# ------------------------------------------------------------------ Gephi files
+
+AWKWARD_NODES = {
+    "b": {"label": "x\x01y\nz", "type": "T", "when": date(2024, 5, 1), "amount": Decimal("2.55E+5"),
+          "parts": ["甲", "乙"], "missing": None, "ok": False, "score": 1.5},
+    "a": {"label": "a", "type": "T", "amount": 3, "ok": True, "score": 2},
+    "c\x02": {},  # no label, no type, a control character in the id
+}
+
+
+def awkward_graph() -> nx.MultiDiGraph:
+    """None, list, Decimal, date, boolean, control-character and parallel-edge data in one graph."""
+    G = nx.MultiDiGraph()
+    for node, attrs in AWKWARD_NODES.items():
+        G.add_node(node, **attrs)
+    G.add_edge("b", "a", label="r", weight=2)
+    G.add_edge("b", "a", label="r", weight=Decimal("0.5"), note=None)  # parallel, same label
+    G.add_edge("b", "a", label="s", type="odd", id="dup", start="not a date")
+    G.add_edge("a", "c\x02", weight="heavy", tags={"乙", "甲"})
+    return G
+
+
+def test_awkward_graph_exports_in_every_format_and_reads_back(tmp_path: Path) -> None:
+    G = awkward_graph()
+    H = nx.read_graphml(export(G, tmp_path, "graphml")[0])
+    assert (H.number_of_nodes(), H.number_of_edges()) == (3, 4)
+    assert H.nodes["b"]["label"] == "xy z" and H.nodes["c"]["label"] == "c" and H.nodes["c"]["type"] == "Thing"
+    assert H.nodes["b"]["when"] == "2024-05-01" and H.nodes["b"]["amount"] == "255000"
+    assert H.nodes["a"]["amount"] == "3"  # one type per key: text, as 255000 was
+    assert H.nodes["b"]["score"] == 1.5 and H.nodes["a"]["score"] == 2.0  # ints and floats: floats
+    assert H.nodes["b"]["parts"] == "甲;乙" and "missing" not in H.nodes["b"]
+    assert H.nodes["b"]["ok"] is False and H.nodes["a"]["ok"] is True
+    assert sorted(d["weight"] for _, _, d in H.edges(data=True)) == [0.5, 1.0, 1.0, 2.0]
+    X = nx.read_gexf(export(G, tmp_path, "gexf")[0])
+    assert (X.number_of_nodes(), X.number_of_edges()) == (3, 4)
+    assert X.nodes["b"]["label"] == "xy z"
+    nodes, edges = export(G, tmp_path, "csv")
+    assert len(read_csv(nodes)) == 3 and len(read_csv(edges)) == 4
+
+
+def test_graphml_has_named_keys_lower_case_booleans_and_unique_edge_ids(tmp_path: Path) -> None:
+    text = export(awkward_graph(), tmp_path, "graphml")[0].read_text(encoding="utf-8")
+    assert '<key id="label" for="node" attr.name="label" attr.type="string"' in text
+    assert '<key id="type" for="node" attr.name="type" attr.type="string"' in text
+    assert '<key id="edge_label" for="edge" attr.name="label" attr.type="string"' in text
+    assert '<data key="ok">false</data>' in text and '<data key="ok">true</data>' in text
+    assert "True" not in text and "False" not in text
+    ids = re.findall(r'<edge [^>]*id="([^"]+)"', text)
+    assert ids == ["e0", "e1", "e2", "e3"]
+    assert "\x01" not in text and "\x02" not in text
+
+
+def test_graphml_reads_back_in_igraph_with_the_same_counts(tmp_path: Path, graph_ttl: Path) -> None:
+    igraph = pytest.importorskip("igraph")
+    for view in VIEWS:
+        (path,) = export_view(graph_ttl, tmp_path / f"{view}.graphml", view, "graphml")
+        H = nx.read_graphml(path)
+        G = igraph.Graph.Read_GraphML(str(path))
+        assert (G.vcount(), G.ecount()) == (H.number_of_nodes(), H.number_of_edges()), view
+        assert all(G.vs["label"]) and all(G.vs["type"]), view
+    G = igraph.Graph.Read_GraphML(str(export(awkward_graph(), tmp_path, "graphml")[0]))
+    assert (G.vcount(), G.ecount()) == (3, 4)
+
+
+def test_gexf_colours_by_type_and_sizes_by_degree(tmp_path: Path, kb: KnowledgeBase) -> None:
+    G = full_view(to_dataset(kb, BASE))
+    text = export(G, tmp_path, "gexf")[0].read_text(encoding="utf-8")
+    assert 'version="1.2"' in text and "lastmodifieddate" not in text  # undated pages: no date at all
+    county = re.search(r'<node id="' + re.escape(n("place/370831")) + r'" label="泗水县">.*?</node>', text, re.S)
+    assert county is not None
+    assert '<viz:color r="31" g="119" b="180" a="1.0"' in county.group()
+    degree = G.degree(n("place/370831"))  # containedInPlace up to 济宁市, down from 杨柳镇
+    assert degree == 2 and f'<viz:size value="{node_size(degree)}"' in county.group()
+    X = nx.read_gexf(export(G, tmp_path, "gexf")[0])
+    assert (X.number_of_nodes(), X.number_of_edges()) == (G.number_of_nodes(), G.number_of_edges())
+    assert all(d.get("label") for _, d in X.nodes(data=True))
+    assert X.nodes[n("program/siyi-liang-gongkai")]["viz"]["color"] == {"r": 44, "g": 160, "b": 44, "a": 1.0}
+
+
+def test_dated_pages_give_gexf_a_timeline(tmp_path: Path, kb: KnowledgeBase) -> None:
+    dated = kb.model_copy(update={
+        "articles": [a.model_copy(update={"metadata": PageMetadata(newspaper="济宁日报", date=date(2024, 5, 1))})
+                     for a in kb.articles]})
+    G = full_view(to_dataset(dated, BASE))
+    assert G.nodes[n("place/370831107202")]["start"] == "2024-05-01"
+    assert "start" not in G.nodes[n("place/370000")]  # never mentioned: always present
+    runs = G.get_edge_data(n("place/370831107202"), n("program/siyi-liang-gongkai"))["runs"]
+    assert runs["start"] == "2024-05-01"
+    text = export(G, tmp_path, "gexf")[0].read_text(encoding="utf-8")
+    assert 'mode="dynamic"' in text and 'timeformat="date"' in text and 'lastmodifieddate="2024-05-01"' in text
+    X = nx.read_gexf(tmp_path / "g.gexf")
+    assert X.nodes[n("place/370831107202")]["start"] == "2024-05-01"
+    C = comention_view(to_dataset(dated, BASE))
+    assert C.edges[n("place/370831"), n("person/wu-xiulin")]["start"] == "2024-05-01"
+
+
+def test_csv_node_and_edge_lists_use_gephi_columns(tmp_path: Path, kb: KnowledgeBase) -> None:
+    G = places_view(to_dataset(kb, BASE))
+    nodes_path, edges_path = export(G, tmp_path, "csv")
+    assert (nodes_path.name, edges_path.name) == ("g.nodes.csv", "g.edges.csv")
+    nodes, edges = read_csv(nodes_path), read_csv(edges_path)
+    assert list(nodes[0])[:3] == ["Id", "Label", "Type"]
+    assert list(edges[0])[:6] == ["Source", "Target", "Type", "Id", "Label", "Weight"]
+    assert len(nodes) == 8 and len(edges) == 7
+    county = next(r for r in nodes if r["Id"] == n("place/370831"))
+    assert county["Label"] == "泗水县" and county["Type"] == "AdministrativeArea" and county["code"] == "370831"
+    assert county["aliases"] == "泗水" and county["linked"] == "true"
+    up = next(r for r in edges if r["Source"] == n("place/370831"))
+    assert up == {**up, "Target": n("place/370800"), "Type": "Directed", "Label": "containedInPlace",
+                  "Weight": "1"}
+    C = comention_view(to_dataset(kb, BASE))
+    _, c_edges = export(C, tmp_path, "csv")
+    assert {r["Type"] for r in read_csv(c_edges)} == {"Undirected"}
+
+
+def test_export_view_writes_every_format_of_every_view(tmp_path: Path, graph_ttl: Path) -> None:
+    for view in VIEWS:
+        G = build_view(load_graph(graph_ttl), view)
+        (graphml,) = export_view(graph_ttl, tmp_path / view, view, "graphml")
+        (gexf,) = export_view(graph_ttl, tmp_path / view, view, "gexf")
+        nodes, edges = export_view(graph_ttl, tmp_path / f"{view}.csv", view, "csv")
+        assert (graphml.name, gexf.name, nodes.name, edges.name) == (
+            f"{view}.graphml", f"{view}.gexf", f"{view}.nodes.csv", f"{view}.edges.csv")
+        counts = (G.number_of_nodes(), G.number_of_edges())
+        assert (nx.read_graphml(graphml).number_of_nodes(), nx.read_graphml(graphml).number_of_edges()) == counts
+        assert (nx.read_gexf(gexf).number_of_nodes(), nx.read_gexf(gexf).number_of_edges()) == counts
+        assert (len(read_csv(nodes)), len(read_csv(edges))) == counts
+    with pytest.raises(KgError, match="unknown view format 'dot'"):
+        export_view(graph_ttl, tmp_path / "x", "full", "dot")
+
+
+def test_write_view_exports_writes_the_full_view_for_the_build(tmp_path: Path, kb: KnowledgeBase) -> None:
+    paths = write_view_exports(to_dataset(kb, BASE), tmp_path)
+    assert {k: p.name for k, p in paths.items()} == {
+        "graphml": "graph.graphml", "gexf": "graph.gexf", "csv-nodes": "graph.nodes.csv",
+        "csv-edges": "graph.edges.csv"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths.values())
+
+
+def export(G: nx.Graph, tmp_path: Path, fmt: str) -> list[Path]:
+    spec = VIEW_FORMATS[fmt]
+    files = view_files(tmp_path / f"g{spec.extension}", fmt)
+    written = []
+    for part, data in spec.render(G).items():
+        files[part].write_bytes(data)
+        written.append(files[part])
+    return written
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
