@@ -40,6 +40,14 @@ DATELINE = re.compile(
     r"|(?:新华社|中新社|人民网|新华网)(?P<place2>[\u3400-\u9fff]{0,8}?)\d{0,2}月?\d{0,2}日?电)"
     r"(?:[（(](?P<credits>[^）)\n]{1,80})[）)])?"
 )
+# A roster entry: a title (possibly spaced out: 主　　任) and a colon, then names (县委书记：王 锐).
+ROSTER_LINE = re.compile(
+    r"^(?:[\u3400-\u9fff]{2,8}[ \u3000]+)?[\u3400-\u9fff][\u3400-\u9fff \u3000]{0,10}[：:]\s*[\u3400-\u9fff]")
+# A yearbook or gazette entry with its heading inline: 【蒋集镇设施蔬菜产业】 2023年，…
+ENTRY = re.compile(r"^【(?P<title>[^】]{2,40})】")
+# A writer's credit at the end of an entry: （撰稿：孟凡强）
+WRITER = re.compile(r"[（(]\s*(?:撰稿|撰文|供稿|文|作者)[：:]\s*"
+                    r"(?P<names>[\u3400-\u9fff]{2,4}(?:[\s、][\u3400-\u9fff]{2,4})*)\s*[）)]\s*$")
 CREDIT = re.compile(
     r"(?P<credit>[■□▲△●◆◇★☆]?\s*[（(]?\s*(?P<role>(?:本报)?(?:特约|摄影)?(?:记者|通讯员)|摄影)?\s*"
     r"(?P<names>" + _CJK + r"{1,4}(?:[\s、]+" + _CJK + r"{1,4}){0,3})\s*摄\s*[）)]?)\s*$"
@@ -51,6 +59,7 @@ class _Line:
     no: int  # 1-based line number in the source
     text: str  # stripped, in the matching view (simplified, full-width punctuation): rules read this
     orig: str  # stripped, as printed: article text is made of this
+    indent: int = 0  # leading white space, in characters
 
 
 @dataclass
@@ -84,7 +93,7 @@ def _blocks(text: str) -> list[_Block]:
         line = raw.strip()
         if line:
             lead = len(raw) - len(raw.lstrip())
-            cur.append(_Line(no, mview[lead:lead + len(line)], line))
+            cur.append(_Line(no, mview[lead:lead + len(line)], line, lead))
         elif cur:
             blocks.append(_Block(cur))
             cur = []
@@ -110,11 +119,41 @@ def _is_title(b: _Block) -> bool:
         return False
     if any(c in ln.text for ln in b.lines for c in "，。；"):
         return False  # headlines and kickers are phrases; a comma or full stop inside is body text
+    if len(b.lines) > 1 and any(ROSTER_LINE.match(ln.text) for ln in b.lines):
+        return False  # a roster (县委书记：王 锐)
     return all(display_width(ln.text) <= 40 for ln in b.lines)
 
 
+def _headings_first(blocks: list[_Block]) -> bool:
+    """Whether headings come BEFORE their text on this page (yearbooks, web reports): the page
+    opens with a title block and no block is a dateline."""
+    return bool(blocks) and _is_title(blocks[0]) and not any(_is_dateline(b) for b in blocks)
+
+
+def _split_headings_first(blocks: list[_Block]) -> list[tuple[list[_Block], list[_Block]]]:
+    """Items of a headings-first page: a title block opens an item; a 【entry】 block opens one too."""
+    items: list[tuple[list[_Block], list[_Block]]] = []
+    titles: list[_Block] = []
+    body: list[_Block] = []
+    for b in blocks:
+        starts_entry = ENTRY.match(b.lines[0].text) is not None
+        if (_is_title(b) or starts_entry) and (body or not titles or starts_entry):
+            if body or titles:
+                items.append((body, titles))
+            titles, body = ([] if starts_entry else [b]), ([b] if starts_entry else [])
+        elif _is_title(b) and not body:
+            titles.append(b)
+        else:
+            body.append(b)
+    if body or titles:
+        items.append((body, titles))
+    return [(bd, tt) for bd, tt in items if bd]
+
+
 def _split_items(blocks: list[_Block]) -> list[tuple[list[_Block], list[_Block]]]:
-    """Group blocks into items: (body blocks, trailing title blocks)."""
+    """Group blocks into items: (body blocks, title blocks)."""
+    if _headings_first(blocks):
+        return _split_headings_first(blocks)
     items: list[tuple[list[_Block], list[_Block]]] = []
     body: list[_Block] = []
     i = 0
@@ -175,6 +214,13 @@ def _join_body(blocks: list[_Block]) -> tuple[str, list[Span]]:
             idx = len(flat)
             flat.append(ln)
             last_of_block = li == len(b.lines) - 1
+            nxt = b.lines[li + 1] if not last_of_block else (blocks[bi + 1].lines[0] if bi + 1 < len(blocks) else None)
+            roster_block = any(ROSTER_LINE.match(x.text) for x in b.lines)
+            if nxt is not None and (nxt.indent >= 2 or ROSTER_LINE.match(nxt.text) or ROSTER_LINE.match(ln.text)
+                                    or (last_of_block and roster_block)):
+                breaks_after.add(idx)  # a roster entry or an indented line is a line of its own
+                para_start = True
+                continue
             if not ends_sentence(ln.text):
                 para_start = False
                 continue
@@ -282,6 +328,14 @@ def layout(doc: SourceDocument) -> list[Article]:
             place, dateline, bylines = None, None, _caption_credit(view)
         else:
             place, dateline, bylines = _bylines(view)
+            entry = ENTRY.match(view)
+            if entry and headline is None:
+                headline = text[entry.start("title"):entry.end("title")]
+            writer = WRITER.search(view)
+            if writer and not bylines:
+                for nm in re.finditer(_CJK + r"{2,4}", writer.group("names")):
+                    st = writer.start("names") + nm.start()
+                    bylines.append(Byline(name=nm.group(), role="撰稿", span=Span(start=st, end=st + len(nm.group()))))
         for b in bylines:  # names and places as printed; the spans index both views
             if b.span is not None:
                 b.name = text[b.span.start:b.span.end].replace(" ", "").replace("\u3000", "")

@@ -49,6 +49,8 @@ from kg.normalize import matching_text
 COUNTY_KINDS = ("县", "区", "县级市", "功能区", "旗")
 TOWN_KINDS = ("镇", "乡", "街道")
 VILLAGE_KINDS = ("村", "社区")
+# Bodies that every town, street and county has: printed alone, they are the nearest jurisdiction's.
+LOCAL_BODIES = ("党委", "党工委", "人民政府", "办事处", "政府")
 SENTENCE_ENDS = "。！？；\n"
 @lru_cache(maxsize=1)
 def _abbreviations() -> tuple[tuple[str, str], ...]:
@@ -91,6 +93,7 @@ class _Context:
     town: str | None = None
     village: str | None = None
     org: str | None = None  # the body named by the last title (镇党委 in 镇党委书记)
+    named: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, level) → key, this article
     seen: list[str] = field(default_factory=list)
 
     def home(self) -> str | None:
@@ -151,9 +154,11 @@ class Resolver:
                 and (town is None or e.parent == town)]
         return same[0] if len(same) == 1 else None
 
-    def _unlinked(self, name: str, level: str, parent: str | None, typ: str = "AdministrativeArea") -> str:
+    def _unlinked(self, name: str, level: str, parent: str | None, typ: str = "AdministrativeArea",
+                  key_name: str | None = None) -> str:
         pcode = parent.split("/", 1)[1] if parent else ""
-        key = f"place/{pcode}-{slug(name)}" if pcode else f"place/{slug(name)}"
+        tail = slug(key_name or name)
+        key = f"place/{pcode}-{tail}" if pcode else f"place/{tail}"
         self._entity(key, type=typ, subtype=level, name=name, parent=parent, linked=False)  # type: ignore[arg-type]
         return key
 
@@ -199,6 +204,16 @@ class Resolver:
             same = self._page_namesake(name, level, ctx.town if level in VILLAGE_KINDS else None)
             if same:
                 return same
+        if level == "组":  # a villagers' group: named after its village (梅湾村3组)
+            if ctx.village is None:
+                return None
+            village_key: str = ctx.village
+            village = self.kb.entities[village_key].name
+            short = name[len(village):] if name.startswith(village) else name
+            return self._unlinked(village + short, level, village_key, key_name=short)
+        if level in TOWN_KINDS + VILLAGE_KINDS and (name, level) in ctx.named:
+            return ctx.named[(name, level)]  # named again in the same article: the same place
+        parent: str | None
         if level in TOWN_KINDS:
             parent = ctx.county or ctx.city
         elif level in VILLAGE_KINDS:
@@ -283,6 +298,10 @@ class Resolver:
                      "省": ctx.province, "镇": ctx.town, "乡": ctx.town, "村": ctx.village}[rest[0]]
             if fixed:
                 qualified = self.kb.entities[fixed].name + rest[1:]
+        elif printed in LOCAL_BODIES:
+            fixed = ctx.town or ctx.county or ctx.city  # 党委 or 办事处 alone: the town's or street's own
+            if fixed:
+                qualified = self.kb.entities[fixed].name + printed
         elif government:
             fixed = ctx.county or ctx.city
             if fixed:
@@ -318,7 +337,7 @@ class Resolver:
         names (镇党委 in 镇党委书记) and a 第一书记 serves the village in context.
         """
         name = m.name or m.surface
-        if m.rule in ("title-name", "name-repeat"):
+        if m.rule in ("title-name", "name-repeat", "roster"):
             same = [k for k, e in self.kb.entities.items() if e.type == "Person" and e.name == name
                     and k.split("/", 1)[1].split("-", 1)[0].isdigit()] if ctx.county is None else []
             where = ctx.county or ctx.city or ctx.province
@@ -330,7 +349,7 @@ class Resolver:
         key = f"person/{scope}{slug(matching_text(name))}"
         ent = self._entity(key, type="Person", subtype=m.subtype, name=name)
         self._label(key, matching_text(name))
-        if m.rule == "title-name" and m.subtype:
+        if m.rule in ("title-name", "roster") and m.subtype:
             roles = [r for r in ent.attributes.get("roles", "").split(";") if r]
             if m.subtype not in roles:
                 ent.attributes["roles"] = ";".join(roles + [m.subtype])
@@ -472,6 +491,8 @@ class Resolver:
                 key: str | None
                 if m.type in ("AdministrativeArea", "Place"):
                     key = self.place(m, ctx)
+                    if key and m.subtype in TOWN_KINDS + VILLAGE_KINDS:
+                        ctx.named.setdefault((m.name or matching_text(m.surface), m.subtype), key)
                     if key and m.type == "AdministrativeArea":
                         self._set(ctx, key)
                     if key:

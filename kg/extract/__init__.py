@@ -39,7 +39,10 @@ def extract(article: Article, gazetteer: Gazetteer | None = None) -> ArticleExtr
     programs = extract_programs(seen, orgs + places)
     mentions: list[Mention] = sorted(people + places + orgs + programs,
                                      key=lambda m: (m.span.start, m.span.end, m.type))
-    quantities = extract_quantities(seen)
+    places_at = [(m.span.start, m.span.end) for m in places]
+    # a number inside a place name (梅湾村3组) is part of the name, not a quantity
+    quantities = [q for q in extract_quantities(seen)
+                  if not any(a <= q.span.start and q.span.end <= b for a, b in places_at)]
     if seen is not article:
         for m in mentions:
             printed = article.text[m.span.start:m.span.end]

@@ -20,6 +20,11 @@ HAN = re.compile(r"[\u3400-\u9fff]")
 STOP_CHARS = set("的了着过是在把被将从向对等每该这那其及并也都就还又有无不很最更已曾个件类处本各每此")
 
 
+# A numeral and a measure word before a name (一家, 两个, 3所): where a counted name begins.
+_MEASURES = "个家所名处座条支批户位"
+_COUNTED = re.compile(rf"[一二两三四五六七八九十百千0-9]+[{_MEASURES}]")
+
+
 def is_han(c: str) -> bool:
     """Whether ``c`` is a Han character (CJK Unified Ideographs, including Extension A)."""
     return bool(HAN.match(c))
@@ -54,6 +59,11 @@ def left_edge(text: str, end: int, floor: int, max_len: int, allow: str = "",
     for k, c in enumerate(cand):
         if c in STOP_CHARS and k + 1 > cut and not quoted[k]:
             cut = k + 1
+    for mm in _COUNTED.finditer(cand):  # 一家果业公司, 12家村级合作社: the count is not part of the name
+        if mm.end() > cut and not quoted[mm.start()]:
+            cut = mm.end()
+    if cut == 0 and i > 0 and text[i - 1].isdigit() and cand[:1] in _MEASURES:
+        cut = 1
     start = i + cut
     # a quoted modifier must be whole: drop unmatched quotes at the edge
     while start < end and (text[start] in "”’·" or (text[start] == "“" and "”" not in text[start:end])):

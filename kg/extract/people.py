@@ -112,6 +112,55 @@ def extract_officials(article: Article) -> list[Mention]:
     return sorted(out, key=lambda x: (x.span.start, x.span.end))
 
 
+_ROSTER_ENTRY = re.compile(r"(?P<title>[\u3400-\u9fff][\u3400-\u9fff \u3000]{0,10}?)[：:]")
+_NAME_TOKEN = re.compile(r"[\u3400-\u9fff](?: ?[\u3400-\u9fff]){1,3}(?:[（(][^）)]{0,10}[）)])?")
+_ROSTER_TITLE_ENDS = ("书记", "常委", "委员", "主任", "主席", "长", "秘书长", "巡视员", "调研员")
+
+
+def _is_roster_title(title: str) -> bool:
+    t = re.sub(r"[ \u3000]", "", title)
+    return t in _titles() or t.endswith(_ROSTER_TITLE_ENDS)
+
+
+def extract_roster(article: Article) -> list[Mention]:
+    """People listed in a roster, one line per entry: ``县委副书记：刘志国　陈 静（女）``.
+
+    Several titles may share a line (``党委书记：梁 伟　镇长：董玉洁``); a line of
+    names only continues the entry above. Notes in brackets (（女）, （挂职）) and
+    padding spaces are not part of a name; a name starts with a known surname.
+    """
+    text = article.text
+    out: list[Mention] = []
+    title = None
+    pos = 0
+    for line in text.split("\n"):
+        entries = [m for m in _ROSTER_ENTRY.finditer(line) if _is_roster_title(m.group("title"))]
+        segments: list[tuple[str, int, int]] = []
+        if entries:
+            for k, m in enumerate(entries):
+                seg_end = entries[k + 1].start() if k + 1 < len(entries) else len(line)
+                segments.append((re.sub(r"[ \u3000]", "", m.group("title")), m.end(), seg_end))
+        elif title and line and all(_NAME_TOKEN.fullmatch(t) for t in re.split(r"[\u3000]+| {2,}", line.strip())):
+            segments.append((title, 0, len(line)))
+        else:
+            title = None
+        for t, a, b in segments:
+            title = t
+            for tok in _NAME_TOKEN.finditer(line, a, b):
+                raw = re.sub(r"[（(].*$", "", tok.group())
+                name = raw.replace(" ", "")
+                if 2 <= len(name) <= 4 and any(name.startswith(sn) for sn in words("surnames.txt")):
+                    st = pos + tok.start()
+                    out.append(Mention(article_id=article.id, span=Span(start=st, end=st + len(raw)),
+                                       surface=raw, type="Person", subtype=t, name=name, rule="roster"))
+        pos += len(line) + 1
+    return out
+
+
 def extract_people(article: Article) -> list[Mention]:
-    """Bylines and officials of one article, sorted by span."""
-    return sorted(extract_bylines(article) + extract_officials(article), key=lambda x: (x.span.start, x.span.end))
+    """Bylines, officials and roster entries of one article, sorted by span (overlaps dropped)."""
+    found = extract_bylines(article) + extract_officials(article)
+    taken = [(m.span.start, m.span.end) for m in found]
+    found += [m for m in extract_roster(article)
+              if not any(a < m.span.end and m.span.start < b for a, b in taken)]
+    return sorted(found, key=lambda x: (x.span.start, x.span.end))

@@ -129,6 +129,8 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
                            type="AdministrativeArea" if typ == "AdministrativeArea" else "Place",
                            subtype=lvl, rule=f"place-suffix:{suffix}" + (":gazetteer" if needs_gaz else "")))
         floor = end
+    out.extend(_enumerated(article, out))
+    out.extend(_groups(article, out))
     out.extend(_regions_in(article, out))
     if article.dateline and article.dateline_place:
         place = matching_text(article.dateline_place)
@@ -137,6 +139,70 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
             out.append(Mention(article_id=article.id, span=Span(start=i, end=i + len(place)),
                                surface=place, type="AdministrativeArea", subtype=None, rule="dateline-place"))
     return sorted(out, key=lambda x: (x.span.start, x.span.end))
+
+
+_ENUM = re.compile(r"((?:[\u3400-\u9fff]{2,4}、)+[\u3400-\u9fff]{2,4})(?:等)?"
+                   r"([0-9]+|[一二两三四五六七八九十]+)个(镇|乡|街道|村|社区)")
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
+
+
+def _count(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    if len(s) == 1:
+        return _NUMERALS.get(s, -1)
+    if s[0] == "十":
+        return 10 + _NUMERALS.get(s[1], 0)
+    return _NUMERALS.get(s[0], 0) * 10 + (_NUMERALS.get(s[2], 0) if len(s) > 2 else 0)
+
+
+def _enumerated(article: Article, taken: list[Mention]) -> list[Mention]:
+    """Short names listed before a count and a level: 辖文庙、八仙桥2个街道 → 文庙街道, 八仙桥街道.
+
+    Taken only when the number of names equals the count printed after them.
+    """
+    text = article.text
+    busy = [(t.span.start, t.span.end) for t in taken]
+    out: list[Mention] = []
+    for m in _ENUM.finditer(text):
+        items = m.group(1).split("、")
+        if len(items) != _count(m.group(2)):
+            continue
+        level = m.group(3)
+        pos = m.start(1)
+        first = items[0]
+        cut = left_edge(text, pos + len(first), pos, 4) - pos
+        items[0] = first[cut:]
+        pos += cut
+        for item in items:
+            s, e = pos, pos + len(item)
+            pos = e + 1
+            if len(item) < 2 or any(a < e and s < b for a, b in busy):
+                continue
+            out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=item,
+                               type="AdministrativeArea", subtype=level, name=item + level, rule="place-enumerated"))
+    return out
+
+
+_GROUP = re.compile(r"(?<![0-9])([0-9]{1,2}|[一二三四五六七八九十]{1,3})组(?![长织建通员件成合委])")
+
+
+def _groups(article: Article, taken: list[Mention]) -> list[Mention]:
+    """Villagers' groups (村民小组) printed as 3组, 梅湾村3组, 红岩村二组: right after a village,
+    or in a list of groups (3组、5组和6组) once a village is named. Their name is completed in
+    resolution (the village in context + 3组)."""
+    text = article.text
+    out: list[Mention] = []
+    villages = sorted((t for t in taken if t.subtype in ("村", "社区")), key=lambda t: t.span.end)
+    for m in _GROUP.finditer(text):
+        s, e = m.span()
+        after_village = any(v.span.end == s for v in villages)
+        listed = s == 0 or text[s - 1] in "、和与及，。；\n" or text[s - 2:s] in ("其中",)
+        if not after_village and not (listed and any(v.span.end <= s for v in villages)):
+            continue
+        out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=m.group(),
+                           type="AdministrativeArea", subtype="组", rule="place-group"))
+    return out
 
 
 def _regions_in(article: Article, taken: list[Mention]) -> list[Mention]:
