@@ -30,10 +30,11 @@ def _one_edit(a: str, b: str) -> bool:
 
 def merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
     """Near-duplicate pairs as rows of :data:`COLUMNS`, sorted; also added to ``kb.relations``
-    as ``mergeCandidate`` relations (rule = the reason)."""
+    as ``mergeCandidate`` relations (rule = the reason). Two entities that both carry an official
+    code are never candidates; an unlinked name next to a coded one is (西柳村 / 西柳庄村 370831107217)."""
     groups: dict[tuple[str, str | None, str | None], list[str]] = {}
     for key, e in kb.entities.items():
-        if e.type in ("AdministrativeArea", "Organization") and not e.code:
+        if e.type in ("AdministrativeArea", "Organization"):
             groups.setdefault((e.type, e.subtype, e.parent), []).append(key)
     where: dict[str, list[str]] = {}
     for rm in kb.mentions:
@@ -42,6 +43,8 @@ def merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
     for (etype, _, parent), keys in sorted(groups.items(), key=lambda kv: str(kv[0])):
         for ka, kb_ in combinations(sorted(keys), 2):
             a, b = kb.entities[ka], kb.entities[kb_]
+            if a.code and b.code:
+                continue  # two official divisions are two places, however alike their names
             if a.name[:1] == b.name[:1] and a.name[-1:] == b.name[-1:] and _one_edit(a.name, b.name):
                 reason = f"names one character apart under the same parent ({a.name} / {b.name})"
                 rows.append({"key_a": ka, "name_a": a.name, "key_b": kb_, "name_b": b.name, "type": etype,
