@@ -25,6 +25,7 @@ Rules:
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -57,8 +58,18 @@ def _abbreviations() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(((r["short"], r["full"]) for r in table("abbreviations.csv")), key=lambda t: -len(t[0])))
 
 
+_PARTY_COMMITTEE = re.compile(r"^(?:中共)?(.+?[省市县区旗])委$")
+
+
 def expand_abbreviations(name: str) -> str:
-    """The full form of an organization name: 山东省农科院 → 山东省农业科学院 (``kg/data/abbreviations.csv``)."""
+    """The full form of an organization name (``kg/data/abbreviations.csv``).
+
+    山东省农科院 → 山东省农业科学院; a party committee's short form is its formal
+    name (宁阳县委 → 中共宁阳县委员会, as in 《中国共产党地方委员会工作条例》).
+    """
+    m = _PARTY_COMMITTEE.match(name)
+    if m:
+        return f"中共{m.group(1)}委员会"
     for short, full in _abbreviations():
         if name.endswith(short) and not name.endswith(full):
             return name[: -len(short)] + full
@@ -94,6 +105,7 @@ class _Context:
     village: str | None = None
     org: str | None = None  # the body named by the last title (镇党委 in 镇党委书记)
     named: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, level) → key, this article
+    first: dict[str, str] = field(default_factory=dict)  # 县/区/市/镇/乡 → the article's first such place
     seen: list[str] = field(default_factory=list)
 
     def home(self) -> str | None:
@@ -186,6 +198,10 @@ class Resolver:
                 if pe.subtype == "省" and ctx.province is None:
                     ctx.province = p
                 p = pe.parent
+        char = {"县": "县", "旗": "县", "区": "区", "功能区": "区", "县级市": "市", "市": "市",
+                "镇": "镇", "乡": "乡", "街道": "镇"}.get(lvl)
+        if char:
+            ctx.first.setdefault(char, key)
 
     def place(self, m: Mention, ctx: _Context) -> str | None:
         """Resolve a place mention in its article context; returns the entity key."""
@@ -289,13 +305,14 @@ class Resolver:
         government = any(printed.endswith(h) for h in heads)
         rest = printed.lstrip("该本")
         named = [k for k in (ctx.town, ctx.county, ctx.city, ctx.province)
-                 if k and printed.startswith(self.kb.entities[k].name)]
+                 if k and printed.removeprefix("中共").removeprefix("政协").startswith(self.kb.entities[k].name)]
         if inner or named:
             fixed = inner[-1] if inner else named[0]
         elif rest[:1] in "县区市省镇乡村" and not printed.startswith(("市场", "区域", "村级")):
-            county_city = ctx.county is not None and self.kb.entities[ctx.county].subtype == "县级市"
-            fixed = {"县": ctx.county, "区": ctx.county, "市": ctx.county if county_city else ctx.city,
-                     "省": ctx.province, "镇": ctx.town, "乡": ctx.town, "村": ctx.village}[rest[0]]
+            # 县委组织部 is the article's county's: the first place of that kind in the article
+            fixed = ctx.first.get(rest[0]) or {"县": ctx.county, "区": ctx.county, "市": ctx.city,
+                                                "省": ctx.province, "镇": ctx.town, "乡": ctx.town,
+                                                "村": ctx.village}[rest[0]]
             if fixed:
                 qualified = self.kb.entities[fixed].name + rest[1:]
         elif printed in LOCAL_BODIES:
@@ -460,7 +477,7 @@ class Resolver:
         metas = [ex.article.metadata for ex in extractions if ex.article.metadata.newspaper]
         for meta in metas:
             paper = meta.newspaper or ""
-            for suffix in ("日报", "晚报", "都市报", "报"):
+            for suffix in ("日报", "晚报", "都市报", "年鉴", "报", "志"):
                 if paper.endswith(suffix):
                     divs = self.gaz.lookup_short(paper[: -len(suffix)]) or self.gaz.lookup(paper[: -len(suffix)])
                     if len(divs) == 1:

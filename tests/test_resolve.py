@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kg.extract import extract
 from kg.gazetteer import Gazetteer
 from kg.layout import layout
@@ -80,3 +82,34 @@ def test_functional_zone_has_no_invented_code():
     kb = _kb("本报济宁讯（通讯员 李明）今年以来，太白湖新区推进项目建设。\n\n太白湖新区\n\n标题\n")
     [zone] = _places(kb, "太白湖新区")
     assert zone.subtype == "功能区" and zone.code is None and zone.parent == "place/370800"
+
+
+def test_level_prefix_means_the_articles_own_county_not_a_neighbour_named_later():
+    page = ("本报宁阳讯（通讯员 李明）宁阳县东邻新泰市，北与肥城市相望。县人民政府驻文庙街道，县委组织部"
+            "牵头开展培训。\n\n宁阳县\n\n标题\n")
+    kb = _kb(page, newspaper="泰安日报")
+    orgs = {e.name for e in kb.entities.values() if e.type == "Organization" and e.subtype != "媒体"}
+    assert orgs == {"宁阳县人民政府", "宁阳县委组织部"}
+
+
+def test_party_committee_short_and_formal_names_are_one_body():
+    assert expand_abbreviations("宁阳县委") == "中共宁阳县委员会"
+    page = "本报讯（通讯员 李明）中共宁阳县委员会召开全会，县委书记王锐讲话。\n\n宁阳县\n\n标题\n"
+    kb = _kb(page, newspaper="泰安日报")
+    committees = [e for e in kb.entities.values()
+                  if e.type == "Organization" and "委员会" in e.name + "".join(e.labels)]
+    assert len(committees) == 1 and "县委" in committees[0].labels
+
+
+SHARED_TABLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "jining_3708_divisions_2021.csv"
+
+
+@pytest.mark.skipif(not SHARED_TABLE.exists(), reason="the real 济宁 NBS table is in ../shared/data, not in a clone")
+def test_real_nbs_table_links_the_sample_villages():
+    from kg.pipeline import build_kb
+
+    kb = build_kb([Path(__file__).resolve().parents[1] / "sources"], gazetteer=SHARED_TABLE)
+    codes = {e.name: e.code for e in kb.entities.values() if e.subtype == "村"}
+    assert codes["岳家岭村"] == "370831107244" and codes["西柳庄村"] == "370831107217"
+    assert codes["西柳村"] is None  # not in the 2021 list: kept, unlinked, and a merge candidate
+    assert any(r["name_a"] == "西柳村" and r["name_b"] == "西柳庄村" for r in kb.merge_candidates)
