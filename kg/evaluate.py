@@ -23,8 +23,11 @@ What is scored, and how:
   the gold entity's name, qualified name, aliases or mentions, both compared
   after :func:`normalize_name` (NFKC, then white space, quotes and brackets
   removed). True positives are a maximum one-to-one matching between nodes
-  and gold entities (augmenting paths, nodes in IRI order), so a second node
-  for the same gold entity is a false positive: one real thing is one node.
+  and gold entities (augmenting paths), so a second node for the same gold
+  entity is a false positive: one real thing is one node. Which node gets
+  which gold entity follows a preference (a name only that gold entity has,
+  then a parent place named like the gold parent, then IRI order), so that
+  misses, spurious names and the hierarchy are read from the right pairs.
   Overall precision, recall and F1 are micro-averaged over the five types.
 - Quantities: the multiset of ``(value, unit)`` pairs of the graph's
   ``schema:QuantitativeValue`` nodes against the gold's, over the whole page
@@ -273,6 +276,7 @@ class GoldEntity(_Gold):
     qualified_name: str | None = None
     aliases: list[str] = Field(default_factory=list)
     mentions: list[str] = Field(default_factory=list)
+    parent: str | None = None
 
     def keys(self) -> set[str]:
         """Every normalized form this entity may be printed or labelled as."""
@@ -408,13 +412,13 @@ def normalize_name(text: str) -> str:
 def _max_matching(edges: dict[int, list[int]]) -> dict[int, int]:
     """Maximum bipartite matching (Kuhn's augmenting paths): left index → right index.
 
-    Left vertices are tried in index order and their edges in list order, so
-    the result is deterministic.
+    Left vertices are tried in the order of ``edges`` and their edges in list
+    order, so the result is deterministic and favours what comes first.
     """
     owner: dict[int, int] = {}  # right → left
 
     def augment(left: int, seen: set[int]) -> bool:
-        for right in edges.get(left, []):
+        for right in edges[left]:
             if right in seen:
                 continue
             seen.add(right)
@@ -423,14 +427,27 @@ def _max_matching(edges: dict[int, list[int]]) -> dict[int, int]:
                 return True
         return False
 
-    for left in sorted(edges):
+    for left in edges:
         augment(left, set())
     return {left: right for right, left in owner.items()}
 
 
 def _score_entities(g: Graph, gold: GoldFile) -> tuple[dict[str, TypeScore], dict[str, Node]]:
-    """Per-type scores, and gold entity id → the node matched to it."""
+    """Per-type scores, and gold entity id → the node matched to it.
+
+    The number of matches is that of a maximum matching; which node gets which
+    gold entity is decided by preference, so that the misses, the spurious
+    names and the place hierarchy are read from the right pairs: a node
+    first takes a gold entity it shares a name with that no other gold entity of
+    the type has (郓城县委, not the shared 县委), then one whose gold parent is
+    named like the node's ``schema:containedInPlace`` (two 王庄村 in two towns).
+    """
     nodes = _typed_nodes(g)
+    by_id = {e.id: e for e in gold.entities}
+    parents: dict[str, set[str]] = {e.id: {e.parent} if e.parent else set() for e in gold.entities}
+    for r in gold.relations:
+        if r.predicate == "locatedIn" and r.subject in parents:
+            parents[r.subject].add(r.object)
     scores: dict[str, TypeScore] = {}
     matched_node: dict[str, Node] = {}
     for t in SCORED_TYPES:
@@ -440,11 +457,16 @@ def _score_entities(g: Graph, gold: GoldFile) -> tuple[dict[str, TypeScore], dic
             for k in sorted(e.keys()):
                 by_key.setdefault(k, []).append(j)
         preds = nodes[t]
-        edges: dict[int, list[int]] = {}
+        ranked: list[tuple[int, int, list[int]]] = []  # (-best preference, node index, gold indexes)
         for i, node in enumerate(preds):
             keys = {normalize_name(str(lit)) for lit in _names(g, node)}
-            edges[i] = sorted({j for k in keys for j in by_key.get(k, [])})
-        pairs = _max_matching(edges)
+            unique = {by_key[k][0] for k in keys if len(by_key.get(k, [])) == 1}
+            up = {normalize_name(str(lit)) for p in g.objects(node, SCHEMA.containedInPlace) for lit in _names(g, p)}
+            pref = {j: 2 * (j in unique) + any(by_id[p].keys() & up for p in parents[golds[j].id] if p in by_id)
+                    for k in keys for j in by_key.get(k, [])}
+            cands = sorted(pref, key=lambda j: (-pref[j], j))
+            ranked.append((-pref[cands[0]] if cands else 0, i, cands))
+        pairs = _max_matching({i: cands for _, i, cands in sorted(ranked)})
         for i, j in pairs.items():
             matched_node[golds[j].id] = preds[i]
         taken = set(pairs.values())
