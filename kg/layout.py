@@ -22,7 +22,6 @@ one page's content.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,9 +70,13 @@ class _Block:
         return self.lines[-1].text
 
 
+_NARROW = re.compile(r"[\x00-\x7f\uff61-\uffdc\uffe8-\uffee]")
+
+
 def display_width(s: str) -> float:
-    """Printed width of ``s`` in column units: wide (CJK, full-width) = 1, narrow (ASCII) = 0.5."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in s)
+    """Printed width of ``s`` in column units: wide (CJK, full-width) = 1, narrow (ASCII,
+    half-width forms) = 0.5 (Unicode East Asian Width, UAX #11, simplified to these two classes)."""
+    return len(s) - 0.5 * len(_NARROW.findall(s))
 
 
 def ends_sentence(line: str) -> bool:
@@ -207,6 +210,7 @@ def _join_body(blocks: list[_Block]) -> tuple[str, list[Span]]:
     lines = [ln for b in blocks for ln in b.lines]
     col = _column_width(lines)
     breaks_after: set[int] = set()
+    roster = [any(ROSTER_LINE.match(x.text) for x in b.lines) for b in blocks]
     para_start = True
     flat: list[_Line] = []
     for bi, b in enumerate(blocks):
@@ -215,9 +219,8 @@ def _join_body(blocks: list[_Block]) -> tuple[str, list[Span]]:
             flat.append(ln)
             last_of_block = li == len(b.lines) - 1
             nxt = b.lines[li + 1] if not last_of_block else (blocks[bi + 1].lines[0] if bi + 1 < len(blocks) else None)
-            roster_block = any(ROSTER_LINE.match(x.text) for x in b.lines)
             if nxt is not None and (nxt.indent >= 2 or ROSTER_LINE.match(nxt.text) or ROSTER_LINE.match(ln.text)
-                                    or (last_of_block and roster_block)):
+                                    or (last_of_block and roster[bi])):
                 breaks_after.add(idx)  # a roster entry or an indented line is a line of its own
                 para_start = True
                 continue

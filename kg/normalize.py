@@ -15,6 +15,7 @@ printed text too; labels keep the printed form and add the simplified one.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -44,22 +45,31 @@ def _fold(c: str) -> str:
     return c
 
 
+# One translation table: half-width punctuation to full-width, full-width letters and digits to ASCII.
+_TABLE = str.maketrans({**_PUNCT, **{chr(c): _fold(chr(c)) for c in range(0xFF01, 0xFF5F)
+                                     if _fold(chr(c)) != chr(c)}})
+_SEPARATOR_BETWEEN_DIGITS = re.compile(r"(?<=\d)[，：](?=\d)")
+
+
+@lru_cache(maxsize=256)
 def matching_text(text: str) -> str:
     """The simplified, punctuation-normalised view of ``text``; ``len`` is preserved.
 
-    Pure function of its input; raises nothing.
+    Pure function of its input (cached: layout and extraction ask for the same
+    texts); raises nothing.
     """
     if text.isascii():
         return text
     simp = _converter().convert(text)
     if len(simp) != len(text):
         simp = "".join(_char_t2s(c) for c in text)
-    chars = list(simp)
-    for i, c in enumerate(chars):
-        if c in _PUNCT:
-            if c in _DIGIT_SEPARATORS and 0 < i < len(chars) - 1 and chars[i - 1].isdigit() and chars[i + 1].isdigit():
-                continue
-            chars[i] = _PUNCT[c]
-        else:
-            chars[i] = _fold(c)
-    return "".join(chars)
+    view = simp.translate(_TABLE)
+    if "," in text or ":" in text:  # 1,200 and 8:30 keep their separators
+        chars = None
+        for m in _SEPARATOR_BETWEEN_DIGITS.finditer(view):
+            if text[m.start()] in _DIGIT_SEPARATORS:
+                chars = chars or list(view)
+                chars[m.start()] = text[m.start()]
+        if chars is not None:
+            view = "".join(chars)
+    return view

@@ -90,29 +90,36 @@ def _inside_quotes(s: str) -> list[bool]:
     return out
 
 
-def quote_depth(text: str) -> list[int]:
+_QUOTE_MARKS = re.compile("[“《”》]")
+
+
+@lru_cache(maxsize=64)
+def quote_depth(text: str) -> tuple[int, ...]:
     """Nesting depth of “…” and 《…》 at each index of ``text`` (the brackets themselves count as inside)."""
-    out, depth = [], 0
-    for c in text:
-        if c in "“《":
+    out = [0] * len(text)
+    depth = last = 0
+    for m in _QUOTE_MARKS.finditer(text):
+        i = m.start()
+        if depth:
+            out[last:i] = [depth] * (i - last)
+        if m.group() in "“《":
             depth += 1
-        out.append(depth)
-        if c in "”》" and depth:
-            depth -= 1
-    return out
+            out[i] = depth
+        else:
+            out[i] = depth
+            depth = max(0, depth - 1)
+        last = i + 1
+    if depth:
+        out[last:] = [depth] * (len(text) - last)
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _generic_re() -> re.Pattern[str]:
+    alts = "|".join(re.escape(w) for w in words("generic_stems.txt"))  # longest first
+    return re.compile(f"(?:{alts})+")
 
 
 def is_generic(stem: str) -> bool:
     """Whether ``stem`` is made only of generic words (帮扶, 小区, 各级 …), or is empty."""
-    if not stem:
-        return True
-    gen = words("generic_stems.txt")
-    i = 0
-    while i < len(stem):
-        for w in gen:
-            if stem.startswith(w, i):
-                i += len(w)
-                break
-        else:
-            return False
-    return True
+    return not stem or _generic_re().fullmatch(stem) is not None

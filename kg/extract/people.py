@@ -47,16 +47,27 @@ def extract_bylines(article: Article) -> list[Mention]:
             for b in article.bylines if b.span is not None]
 
 
+@lru_cache(maxsize=1)
+def _followers_re() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words("name_followers.txt")))
+
+
+@lru_cache(maxsize=1)
+def _surnames_re() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words("surnames.txt")))
+
+
 def _name_at(text: str, i: int) -> tuple[int, int] | None:
     """Span of a personal name starting at ``i`` (after optional ``：`` and spaces), or None."""
     while i < len(text) and text[i] in "：: \u3000":
         i += 1
-    followers = words("name_followers.txt")
-    if any(text.startswith(w, i) for w in followers):
+    followers, surnames = _followers_re(), _surnames_re()
+    if followers.match(text, i):
         return None
-    sur = next((s for s in words("surnames.txt") if text.startswith(s, i)), None)
-    if sur is None:
+    sm = surnames.match(text, i)
+    if sm is None:
         return None
+    sur = sm.group()
     j = i + len(sur)
     if j < len(text) and text[j] in " \u3000":  # padded two-character name: 王 锐
         if j + 1 < len(text) and is_han(text[j + 1]) and (j + 2 >= len(text) or not is_han(text[j + 2])):
@@ -68,7 +79,7 @@ def _name_at(text: str, i: int) -> tuple[int, int] | None:
     # the next word (李明积极 → 李明) or is not part of a name (punctuation, line end)
     k = j + 1
     second_ok = (k < len(text) and is_han(text[k]) and text[k] not in _BOUNDARY
-                 and not any(text.startswith(w, k) for w in followers))
+                 and not followers.match(text, k))
     return (i, k + 1) if second_ok else (i, k)
 
 
@@ -134,7 +145,9 @@ def extract_roster(article: Article) -> list[Mention]:
     title = None
     pos = 0
     for line in text.split("\n"):
-        entries = [m for m in _ROSTER_ENTRY.finditer(line) if _is_roster_title(m.group("title"))]
+        has_colon = "：" in line or ":" in line
+        entries = [m for m in _ROSTER_ENTRY.finditer(line)
+                   if _is_roster_title(m.group("title"))] if has_colon else []
         segments: list[tuple[str, int, int]] = []
         if entries:
             for k, m in enumerate(entries):

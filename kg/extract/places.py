@@ -205,16 +205,22 @@ def _groups(article: Article, taken: list[Mention]) -> list[Mention]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _regions_re() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
+    names = {surface: (name, kind) for surface, name, kind in _regions()}
+    return re.compile("|".join(re.escape(s) for s in sorted(names, key=lambda x: (-len(x), x)))), names
+
+
 def _regions_in(article: Article, taken: list[Mention]) -> list[Mention]:
     text = article.text
     busy = [(t.span.start, t.span.end) for t in taken]
+    pattern, names = _regions_re()
     out: list[Mention] = []
-    for surface, name, kind in _regions():
-        for m in re.finditer(re.escape(surface), text):
-            s, e = m.span()
-            if any(a < e and s < b for a, b in busy):
-                continue
-            busy.append((s, e))
-            out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=surface,
-                               type="Place", subtype=kind, name=name, rule="region-lexicon"))
+    for m in pattern.finditer(text):
+        s, e = m.span()
+        if any(a < e and s < b for a, b in busy):
+            continue
+        name, kind = names[m.group()]
+        out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=m.group(),
+                           type="Place", subtype=kind, name=name, rule="region-lexicon"))
     return out

@@ -185,8 +185,12 @@ def _grammar() -> _Grammar:
     def number(p: str) -> str:
         return rf"(?P<{p}num>{num})(?P<{p}q1>余|多)?(?P<{p}mult>{mult_alt})?(?P<{p}q2>余|多)?"
 
+    # a quantity starts with a digit, a Chinese numeral or a qualifier: test that first, so the
+    # engine leaves every other position after one character-class check
+    digits = "0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿"
+    first = "".join(sorted({p[0] for p in _PREFIXES} | set(digits)))
     quantity = re.compile(
-        rf"(?P<pre>{prefix_alt})?"
+        rf"(?=[{re.escape(first)}])(?P<pre>{prefix_alt})?"
         rf"(?:{number('lo')}(?P<lounit>{unit_alt})?\s?{_RANGE_SEP}\s?)?"
         rf"{number('')}(?P<unit>{unit_alt})(?:[/／](?P<per>{unit_alt}))?(?P<post>{suffix_alt})?"
     )
