@@ -31,6 +31,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from urllib.parse import quote
 
 from pypinyin import Style, lazy_pinyin
@@ -100,6 +101,7 @@ def _words(text: str) -> Iterator[tuple[str, bool]]:
             yield word, True
 
 
+@lru_cache(maxsize=65536)
 def slug(text: str) -> str:
     """ASCII pinyin slug: 汶上县委组织部 → ``wenshang-xianwei-zuzhibu``.
 
@@ -119,6 +121,7 @@ def slug(text: str) -> str:
     return "-".join(parts)
 
 
+@lru_cache(maxsize=65536)
 def pinyin_label(text: str) -> str:
     """Tone-marked pinyin for an ``@zh-latn-pinyin`` label: 泗水县 → ``Sìshuǐxiàn``.
 

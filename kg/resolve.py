@@ -123,6 +123,9 @@ class Resolver:
         self.gaz = gazetteer or Gazetteer.default()
         self.kb = KnowledgeBase()
         self.region: str | None = None  # a prefecture or province code
+        self._facts: set[tuple[str, str, str]] = set()
+        self._located: set[str] = set()  # bodies whose place is known
+        self._by_name: dict[tuple[str, str], list[str]] = {}  # (type, name) → keys, in creation order
 
     # -- entities ---------------------------------------------------------
     def _entity(self, key: str, **kw: object) -> Entity:
@@ -130,6 +133,7 @@ class Resolver:
         if ent is None:
             ent = Entity(key=key, **kw)  # type: ignore[arg-type]
             self.kb.entities[key] = ent
+            self._by_name.setdefault((ent.type, ent.name), []).append(key)
         return ent
 
     def _label(self, key: str, *labels: str) -> None:
@@ -162,8 +166,8 @@ class Resolver:
 
     def _page_namesake(self, name: str, level: str, town: str | None) -> str | None:
         """The one town or village of this name already resolved on the page (under ``town`` if given)."""
-        same = [k for k, e in self.kb.entities.items() if e.name == name and e.subtype == level
-                and (town is None or e.parent == town)]
+        same = [k for k in self._by_name.get(("AdministrativeArea", name), [])
+                if self.kb.entities[k].subtype == level and (town is None or self.kb.entities[k].parent == town)]
         return same[0] if len(same) == 1 else None
 
     def _unlinked(self, name: str, level: str, parent: str | None, typ: str = "AdministrativeArea",
@@ -355,8 +359,8 @@ class Resolver:
         """
         name = m.name or m.surface
         if m.rule in ("title-name", "name-repeat", "roster"):
-            same = [k for k, e in self.kb.entities.items() if e.type == "Person" and e.name == name
-                    and k.split("/", 1)[1].split("-", 1)[0].isdigit()] if ctx.county is None else []
+            same = [k for k in self._by_name.get(("Person", name), [])
+                    if k.split("/", 1)[1].split("-", 1)[0].isdigit()] if ctx.county is None else []
             where = ctx.county or ctx.city or ctx.province
             scope = where.split("/", 1)[1] + "-" if where else ""
             if len(same) == 1:  # an official of this page named again where no county is in context
@@ -387,10 +391,14 @@ class Resolver:
         return key
 
     def _relation(self, s: str, p: str, o: str, m: Mention | None = None) -> None:
-        rel = Relation(subject=s, predicate=p, object=o, article_id=m.article_id if m else None,
-                       evidence=m.span if m else None, rule=m.rule if m else "context")
-        if not any(r.subject == s and r.predicate == p and r.object == o for r in self.kb.relations):
-            self.kb.relations.append(rel)
+        """Add the relation once (the first evidence for a fact is kept)."""
+        if (s, p, o) in self._facts:
+            return
+        self._facts.add((s, p, o))
+        if p == "operatesIn":
+            self._located.add(s)
+        self.kb.relations.append(Relation(subject=s, predicate=p, object=o, article_id=m.article_id if m else None,
+                                          evidence=m.span if m else None, rule=m.rule if m else "context"))
 
     def _attribute(self, text: str, home: str | None, topic: str | None,
                    mentions: list[ResolvedMention], quantities: list[Quantity]) -> None:
@@ -421,7 +429,7 @@ class Resolver:
             return [rm for rm in mentions if rm.mention.type in types and rm.mention.span.end <= pos
                     and unit_of(rm.mention.span.start, bs) == u and rm.entity in self.kb.entities]
 
-        located = {r.subject for r in self.kb.relations if r.predicate == "operatesIn"}
+        located = self._located
         groups = tuple(h for h in GROUP_HEADS)
         orgs_seen: list[ResolvedMention] = []
         for rm in mentions:
