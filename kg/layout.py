@@ -315,12 +315,17 @@ def layout(doc: SourceDocument) -> list[Article]:
     starts at its dateline and a caption's ends with its credit.
     """
     articles: list[Article] = []
-    for body, titles in _split_items(_blocks(doc.text)):
+    blocks = _blocks(doc.text)
+    # a corpus record with its own title is one article (a web report), not a page to split
+    items = [(blocks, [])] if doc.title and blocks else _split_items(blocks)
+    for body, titles in items:
         text, paragraphs = _join_body(body)
         kind: Literal["article", "photo"] = (
             "photo" if _is_credit(body[-1]) and not _is_dateline(body[0]) else "article")
         kicker = headline = None
-        if titles:
+        if doc.title:
+            headline = doc.title
+        elif titles:
             joined = ["".join(ln.orig for ln in b.lines) for b in titles]
             if len(joined) == 1:
                 headline = joined[0]

@@ -52,6 +52,9 @@ class SourceDocument(_Model):
     encoding: str
     text: str
     metadata: PageMetadata = Field(default_factory=PageMetadata)
+    title: str | None = Field(default=None, description="an article's title given by a corpus record: "
+                                                         "the text is then one article, not a page")
+    record: int | None = Field(default=None, description="1-based line of the record in a JSON Lines file")
 
 
 class Span(_Model):
