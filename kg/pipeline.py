@@ -104,6 +104,7 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     Exports are written atomically: a failed build leaves earlier files intact.
     """
     from kg.rdf import to_dataset, write_exports
+    from kg.validate import validate_graph
     from kg.views import write_view_exports
 
     report = BuildReport()
@@ -117,9 +118,14 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     ds = to_dataset(kb, base=base_iri, problems=report.problems)
     report.outputs = dict(write_exports(ds, out_dir))
     report.outputs.update(write_view_exports(ds, out_dir))  # graph.graphml, .gexf, .nodes.csv, .edges.csv
+    violations = len(validate_graph(ds).violations)  # SHACL, schema/shapes.ttl
+    if violations:
+        report.problems.append(f"validate: {violations} SHACL violation(s); list them with "
+                               f"kg validate {out_dir / 'graph.ttl'}")
     report.outputs["review"] = write_review(kb.merge_candidates, out_dir / "review.csv")
     report.counts = {"articles": len(kb.articles), "mentions": len(kb.mentions),
-                     "quantities": len(kb.quantities), "relations": len(kb.relations)}
+                     "quantities": len(kb.quantities), "relations": len(kb.relations),
+                     "violations": violations}
     for ent in kb.entities.values():
         report.counts[ent.type] = report.counts.get(ent.type, 0) + 1
     return report

@@ -286,15 +286,18 @@ class _Builder:
                 g.add((s, SCHEMA.containedInPlace, parent))
 
     def source(self, doc_id: str) -> None:
+        """The page node: digest and encoding from its SourceDocument; when the KnowledgeBase has none
+        (only articles), the page is still typed and described from its articles' metadata."""
         doc = self.sources.get(doc_id)
-        if doc is None:
-            return
         g = self.ds.graph(URIRef(graph_iri(self.base, "sources")))
-        s = URIRef(source_iri(self.base, doc.id))
+        s = URIRef(source_iri(self.base, doc_id))
         g.add((s, RDF.type, SCHEMA.CreativeWork))
-        g.add((s, KG.sha256, Literal(doc.sha256)))
-        g.add((s, KG.encoding, Literal(doc.encoding)))
-        meta = doc.metadata
+        if doc is not None:
+            g.add((s, KG.sha256, Literal(doc.sha256)))
+            g.add((s, KG.encoding, Literal(doc.encoding)))
+            meta = doc.metadata
+        else:
+            meta = next(a.metadata for a in self.kb.articles if a.source_id == doc_id)
         if meta.newspaper:
             g.add((s, KG.newspaper, Literal(meta.newspaper, lang=ZH)))
         if meta.date:

@@ -29,6 +29,7 @@ from kg.models import (
     SourceDocument,
     Span,
 )
+from kg.pipeline import BuildReport
 
 BASE = "https://kg.example.org/id"
 A1 = "page1-01"
@@ -159,3 +160,21 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+    """The sample page (sources/) built once per test session: its output directory and BuildReport."""
+    from kg.pipeline import build
+
+    out = tmp_path_factory.mktemp("sample")
+    return out, build([ROOT / "sources"], out)
+
+
+@pytest.fixture(scope="session")
+def sample_build(sample_report: tuple[Path, BuildReport]) -> Path:
+    """The directory of the sample page's exports."""
+    return sample_report[0]
