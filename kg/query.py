@@ -9,9 +9,20 @@ the query's default graph is the union of all graphs, so a query needs no
 whether it is an IRI, a literal or a blank node, and its language or
 datatype) or ``None`` for unbound variables.
 
-Saved queries are ``schema/queries/NAME.rq``; each begins with ``#`` lines
-saying what it answers. A parameter is a ``VALUES ?name { … }`` block whose
-value ``params`` replaces (``--param townName=杨柳镇``).
+Saved queries are ``schema/queries/NAME.rq`` (shipped inside the package as
+``kg/schema/queries``); each begins with ``#`` lines saying what it answers.
+A saved query declares its parameters in a comment line::
+
+    # @param town zh   a town's name as printed (rdfs:label @zh), e.g. 杨柳镇
+
+with a kind: ``zh`` (a literal @zh), ``string`` (plain literal), ``iri``,
+``integer``, ``decimal`` or ``date``. ``params={"town": "杨柳镇"}`` binds
+``?town`` to that term *without touching the query text*: Oxigraph gets it
+as a ``substitutions`` value (RDF-dev SEP-0007), rdflib as ``initBindings``.
+A value with quotes or braces is therefore only data and can never change
+the query. An unbound parameter leaves the variable free: the villages of
+every town. A query without declarations (a string or a file) may bind any
+of its variables, as a plain literal, or an IRI when written ``<…>``.
 
 Every failure (missing or unreadable graph, bad SPARQL, unknown saved query or
 parameter) raises :class:`kg.errors.QueryError` with a one-line message.
@@ -20,10 +31,13 @@ parameter) raises :class:`kg.errors.QueryError` with a one-line message.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -41,7 +55,9 @@ __all__ = [
     "FORMATS",
     "QUERIES_DIR",
     "Term",
+    "Param",
     "bind_params",
+    "declared_params",
     "format_results",
     "load_graph",
     "open_graph",
@@ -131,7 +147,7 @@ def load_graph(path: str | Path) -> rdflib.Dataset:
 class GraphStore(Protocol):
     """An opened graph that answers SPARQL queries with ``(vars, rows)``."""
 
-    def select(self, sparql: str) -> tuple[list[str], Rows]: ...
+    def select(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> tuple[list[str], Rows]: ...
 
 
 def _ox_term(t: Any) -> Term | None:
@@ -147,6 +163,15 @@ def _ox_term(t: Any) -> Term | None:
 
 
 class _OxigraphStore:
+    """An in-memory Oxigraph store whose default graph is the *set* union of all graphs.
+
+    Oxigraph's ``use_default_graph_as_union`` unites graphs as a multiset: a
+    triple stated in two named graphs (a place's parent in the entities graph
+    and in an article) would come back twice, where rdflib and the SPARQL
+    RDF-merge semantics give it once. So the named graphs' triples are copied
+    into the default graph (a set) after loading, and queries read that.
+    """
+
     def __init__(self, path: Path) -> None:
         _, fmt = _graph_format(path)
         self.store = ox.Store()
@@ -154,10 +179,13 @@ class _OxigraphStore:
             self.store.load(path=str(path), format=fmt)
         except (SyntaxError, ValueError, OSError) as exc:
             raise QueryError(f"{path}: cannot read as {fmt.name}: {_one_line(exc)}") from exc
+        self.store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
 
-    def select(self, sparql: str) -> tuple[list[str], Rows]:
+    def select(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> tuple[list[str], Rows]:
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(name): _ox_value(b) for name, b in (bindings or {}).items()}
         try:
-            result = self.store.query(sparql, use_default_graph_as_union=True)
+            result = self.store.query(sparql, substitutions=substitutions or None)
             if isinstance(result, ox.QueryBoolean):
                 return ["boolean"], [[Term("true" if bool(result) else "false", datatype=_XSD_BOOLEAN)]]
             if isinstance(result, ox.QuerySolutions):
@@ -165,7 +193,7 @@ class _OxigraphStore:
                 return names, [[_ox_term(sol[name]) for name in names] for sol in result]
             rows: Rows = [[_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)] for t in result]
             return ["subject", "predicate", "object"], sorted(rows, key=_row_key)
-        except (SyntaxError, ValueError, OSError, TypeError) as exc:
+        except (SyntaxError, ValueError, OSError, TypeError, RuntimeError) as exc:
             raise QueryError(f"SPARQL query failed: {_one_line(exc)}") from exc
 
 
@@ -188,10 +216,11 @@ class _RdflibStore:
     def __init__(self, path: Path) -> None:
         self.ds = load_graph(path)
 
-    def select(self, sparql: str) -> tuple[list[str], Rows]:
+    def select(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> tuple[list[str], Rows]:
+        init: dict[str, rdflib.term.Identifier] = {name: _rdflib_value(b) for name, b in (bindings or {}).items()}
         try:
             with quiet_rdflib():
-                result: Result = self.ds.query(sparql)
+                result: Result = self.ds.query(sparql, initBindings=init or None)
                 if result.type == "ASK":
                     return ["boolean"], [[Term("true" if result.askAnswer else "false", datatype=_XSD_BOOLEAN)]]
                 if result.type == "SELECT":
@@ -242,31 +271,127 @@ def saved_query(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _sparql_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
+PARAM_KINDS: tuple[str, ...] = ("zh", "string", "iri", "integer", "decimal", "date")
+_PARAM_LINE = re.compile(r"^#\s*@param\s+[?$]?([A-Za-z_]\w*)\s+([\w-]+)[ \t]*(.*)$", re.MULTILINE)
+_VARIABLE = re.compile(r"[?$]([A-Za-z_]\w*)")
+_IRI = re.compile(r"[^\s<>\"{}|^`\\]+:[^\s<>\"{}|^`\\]*")
 
 
-def bind_params(sparql: str, params: Mapping[str, str]) -> str:
-    """Replace the values of ``VALUES ?name { … }`` blocks: ``{"townName": "杨柳镇"}``.
+@dataclass(frozen=True)
+class Param:
+    """A query parameter: the variable it binds, the kind of term, what it means."""
 
-    Values become plain string literals. A name with no such block raises
-    QueryError naming the parameters the query has.
+    name: str
+    kind: str = "string"
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A parameter value ready for an engine: the term's kind and its lexical form."""
+
+    kind: str
+    value: str
+
+
+def declared_params(sparql: str) -> dict[str, Param]:
+    """The ``# @param NAME KIND text`` declarations of a query, by name."""
+    params: dict[str, Param] = {}
+    for name, kind, doc in _PARAM_LINE.findall(sparql):
+        if kind not in PARAM_KINDS:
+            raise QueryError(f"@param {name}: unknown kind {kind!r}; use one of {', '.join(PARAM_KINDS)}")
+        params[name] = Param(name, kind, doc.strip())
+    return params
+
+
+def _check_value(name: str, kind: str, value: str) -> str:
+    """The lexical form of ``value`` as a ``kind`` term, or a QueryError saying what is wrong."""
+    if kind == "string":
+        return value
+    value = value.strip()
+    if kind == "zh":
+        return value
+    if kind == "iri":
+        iri = value[1:-1] if value.startswith("<") and value.endswith(">") else value
+        if not _IRI.fullmatch(iri):
+            raise QueryError(f"--param {name}: {value!r} is not an absolute IRI (write <https://…>)")
+        return iri
+    try:
+        if kind == "integer":
+            return str(int(value))
+        if kind == "decimal":
+            return format(Decimal(value), "f")
+        return dt.date.fromisoformat(value).isoformat()
+    except (ValueError, InvalidOperation):
+        raise QueryError(f"--param {name}: {value!r} is not {'an' if kind == 'integer' else 'a'} {kind}") from None
+
+
+def bind_params(sparql: str, params: Mapping[str, str]) -> dict[str, Bound]:
+    """Check ``params`` against the query and type each value: ``{"town": Bound("zh", "杨柳镇")}``.
+
+    A saved query accepts only its declared parameters; a query with no
+    declarations accepts any of its variables (a plain literal, or an IRI
+    written ``<…>``). Nothing is spliced into the text: the engines bind the
+    values (see the module docstring).
     """
+    declared = declared_params(sparql)
+    variables = set(_VARIABLE.findall(sparql))
+    projected = _projected(sparql) if params else None
+    bound: dict[str, Bound] = {}
     for name, value in params.items():
-        block = re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{[^}]*\}", re.IGNORECASE)
-        if not block.search(sparql):
-            have = re.findall(r"VALUES\s+\?(\w+)\s*\{", sparql, re.IGNORECASE)
-            raise QueryError(f"query has no parameter {name!r} (no VALUES ?{name} {{ … }} block); "
-                             f"parameters: {', '.join(have) or 'none'}")
-        replacement = f"VALUES ?{name} {{ {_sparql_string(value)} }}"
-        sparql = block.sub(replacement.replace("\\", "\\\\"), sparql)  # a literal replacement
-    return sparql
+        param = declared.get(name)
+        if param is None:
+            if declared or name not in variables:
+                have = ", ".join(declared) if declared else ", ".join(sorted(variables))
+                raise QueryError(f"query has no parameter {name!r}; parameters: {have or 'none'}")
+            kind = "iri" if value.startswith("<") and value.endswith(">") else "string"
+            param = Param(name, kind)
+        if projected is not None and name not in projected:
+            raise QueryError(f"parameter {name!r}: the query must SELECT ?{name} to bind it (a bound value is "
+                             "substituted into the results, SPARQL SEP-0007)")
+        bound[name] = Bound(param.kind, _check_value(name, param.kind, value))
+    return bound
 
 
-def resolve_query(sparql: str | None = None, *, file: str | Path | None = None, saved: str | None = None,
-                  params: Mapping[str, str] | None = None) -> str:
-    """The query text from exactly one of a string, a ``.rq`` file or a saved name, with ``params`` bound."""
+def _projected(sparql: str) -> set[str] | None:
+    """The variables a SELECT query returns (all in scope for ``SELECT *``); None for other queries."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        with quiet_rdflib():
+            algebra = prepareQuery(sparql).algebra
+    except Exception as exc:  # pyparsing and evaluation errors have no common base
+        raise QueryError(f"SPARQL query failed: {_one_line(exc)}") from exc
+    if algebra.name != "SelectQuery":
+        return None
+    return {str(v) for v in (algebra.get("PV") or [])}
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _ox_value(b: Bound) -> ox.NamedNode | ox.Literal:
+    if b.kind == "iri":
+        return ox.NamedNode(b.value)
+    if b.kind == "zh":
+        return ox.Literal(b.value, language="zh")
+    if b.kind == "string":
+        return ox.Literal(b.value)
+    return ox.Literal(b.value, datatype=ox.NamedNode(_XSD + b.kind))
+
+
+def _rdflib_value(b: Bound) -> rdflib.URIRef | rdflib.Literal:
+    if b.kind == "iri":
+        return rdflib.URIRef(b.value)
+    if b.kind == "zh":
+        return rdflib.Literal(b.value, lang="zh")
+    if b.kind == "string":
+        return rdflib.Literal(b.value)
+    return rdflib.Literal(b.value, datatype=rdflib.URIRef(_XSD + b.kind))
+
+
+def resolve_query(sparql: str | None = None, *, file: str | Path | None = None, saved: str | None = None) -> str:
+    """The query text from exactly one of a string, a ``.rq`` file or a saved name (never rewritten)."""
     given = [x is not None for x in (sparql, file, saved)]
     if sum(given) != 1:
         raise QueryError("give exactly one query: a SPARQL string, --file Q.rq or --saved NAME "
@@ -274,27 +399,27 @@ def resolve_query(sparql: str | None = None, *, file: str | Path | None = None, 
     if file is not None:
         path = Path(file)
         try:
-            text = path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise QueryError(f"{path}: cannot read query file: {_one_line(exc)}") from exc
-    elif saved is not None:
-        text = saved_query(saved)
-    else:
-        assert sparql is not None
-        text = sparql
-    return bind_params(text, params or {})
+    if saved is not None:
+        return saved_query(saved)
+    assert sparql is not None
+    return sparql
 
 
-def run_query(graph_path: str | Path, sparql: str, engine: str = "oxigraph", *,
+def run_query(graph_path: str | Path | GraphStore, sparql: str, engine: str = "oxigraph", *,
               params: Mapping[str, str] | None = None) -> tuple[list[str], list[list[str | None]]]:
-    """Run one SPARQL query on a graph file; return ``(variable names, rows)``.
+    """Run one SPARQL query on a graph file (or an opened :func:`open_graph`); return ``(vars, rows)``.
 
+    ``params`` bind query variables safely (see the module docstring).
     SELECT gives its variables and rows in the query's order; ASK gives
     ``["boolean"]`` and one row; CONSTRUCT/DESCRIBE give
     subject/predicate/object rows, sorted.
     """
-    store = open_graph(graph_path, engine)
-    return store.select(bind_params(sparql, params or {}))
+    bindings = bind_params(sparql, params or {})
+    store = open_graph(graph_path, engine) if isinstance(graph_path, str | Path) else graph_path
+    return store.select(sparql, bindings)
 
 
 # ------------------------------------------------------------------ output

@@ -11,69 +11,193 @@ import pytest
 from conftest import BASE
 
 from kg.errors import QueryError
+from kg.models import KnowledgeBase, Mention, Relation, ResolvedMention
 from kg.query import (
     ENGINES,
     Term,
     bind_params,
+    declared_params,
     format_results,
     load_graph,
+    open_graph,
     resolve_query,
     run_query,
     saved_queries,
     saved_query,
     stats,
 )
+from kg.rdf import to_dataset, write_exports
 
-VILLAGES = [["岳家岭村", "370831107201"], ["东琴柏村", "370831107202"]]
+SAVED = {"villages_of_town", "organizations_of_county", "programs_per_county", "funds_per_village",
+         "quantities_by_unit", "who_reported_what", "entities_in_several_articles", "provenance_of_entity",
+         "places_without_code", "merge_candidates", "entities_by_type", "relations_with_evidence"}
 
 
-def names_and_codes(vars: list[str], rows: list[list[str | None]]) -> list[list[str | None]]:
-    return [[row[vars.index("name")], row[vars.index("code")]] for row in rows]
+def typed(rows: list[list[str | None]]) -> list[list[tuple[str, str, str | None, str | None] | None]]:
+    """Rows with each value's kind, language and datatype, so engines are compared term for term."""
+    return [[None if v is None else (str(v), v.kind, v.lang, v.datatype)  # type: ignore[attr-defined]
+             for v in row] for row in rows]
+
+
+def columns(vars: list[str], rows: list[list[str | None]], *names: str) -> list[tuple[str | None, ...]]:
+    return [tuple(row[vars.index(n)] for n in names) for row in rows]
+
+
+# ------------------------------------------------------------------ saved queries
 
 
 def test_saved_queries_exist_and_say_what_they_answer() -> None:
     queries = saved_queries()
-    assert {"villages_of_town", "entities_by_type", "people_and_articles"} <= set(queries)
+    assert SAVED <= set(queries) and len(queries) >= 10
     for path in queries.values():
-        assert path.read_text(encoding="utf-8").startswith("# ")
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# ") and len(text.split("\n", 1)[0]) > 20, path.name
+    assert set(declared_params(saved_query("villages_of_town"))) == {"town"}
+    assert declared_params(saved_query("villages_of_town"))["town"].kind == "zh"
+
+
+def test_saved_queries_are_found_in_the_package_and_the_checkout() -> None:
+    import kg
+
+    package = Path(kg.__file__).parent / "schema" / "queries"
+    checkout = Path(__file__).resolve().parent.parent / "schema" / "queries"
+    assert {p.resolve() for p in saved_queries().values()} == {p.resolve() for p in package.glob("*.rq")}
+    assert {p.name for p in checkout.glob("*.rq")} == {p.name for p in package.glob("*.rq")}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("fmt", ["turtle", "trig", "nquads", "json-ld"])
+@pytest.mark.parametrize("fmt", ["turtle", "trig", "nquads", "ntriples", "json-ld"])
 def test_villages_of_yangliu_on_every_engine_and_export(exports: dict[str, Path], engine: str, fmt: str) -> None:
-    vars, rows = run_query(exports[fmt], saved_query("villages_of_town"), engine)
-    assert names_and_codes(vars, rows) == VILLAGES
-    assert {row[vars.index("town")] for row in rows} == {f"{BASE}/place/370831107"}
+    vars, rows = run_query(exports[fmt], saved_query("villages_of_town"), engine, params={"town": "杨柳镇"})
+    assert columns(vars, rows, "town", "name", "code") == [
+        ("杨柳镇", "东琴柏村", "370831107202"), ("杨柳镇", "岳家岭村", "370831107201")]
+    assert {row[vars.index("townIri")] for row in rows} == {f"{BASE}/place/370831107"}
 
 
-@pytest.mark.parametrize("name", ["villages_of_town", "entities_by_type", "people_and_articles"])
-def test_engines_agree_on_saved_queries(exports: dict[str, Path], name: str) -> None:
+def test_engines_agree_on_every_saved_query_on_every_export(exports: dict[str, Path]) -> None:
     for path in exports.values():
-        assert run_query(path, saved_query(name), "oxigraph") == run_query(path, saved_query(name), "rdflib")
+        stores = [open_graph(path, engine) for engine in ENGINES]
+        for name in SAVED:
+            (v1, r1), (v2, r2) = (run_query(store, saved_query(name)) for store in stores)
+            assert (v1, typed(r1)) == (v2, typed(r2)), (path.name, name)
 
 
-def test_villages_query_parameter(graph_ttl: Path) -> None:
-    assert run_query(graph_ttl, saved_query("villages_of_town"), params={"townName": "济宁市"})[1] == []
-    vars, rows = run_query(graph_ttl, saved_query("villages_of_town"), params={"townName": "杨柳镇"})
-    assert names_and_codes(vars, rows) == VILLAGES
-    with pytest.raises(QueryError, match="no parameter 'town'.*townName"):
-        bind_params(saved_query("villages_of_town"), {"town": "x"})
-    assert 'VALUES ?townName { "a\\"b" }' in bind_params(saved_query("villages_of_town"), {"townName": 'a"b'})
+def test_engines_agree_on_every_saved_query_on_the_sample_build(sample_build: Path) -> None:
+    for fmt in ("graph.ttl", "graph.nq"):
+        stores = [open_graph(sample_build / fmt, engine) for engine in ENGINES]
+        for name in saved_queries():
+            (v1, r1), (v2, r2) = (run_query(store, saved_query(name)) for store in stores)
+            assert (v1, typed(r1)) == (v2, typed(r2)), (fmt, name)
 
 
-def test_entities_by_type_lists_functional_zone_separately(graph_ttl: Path) -> None:
+def rows_of(graph: Path, query: str, *cols: str, **params: str) -> dict[str, list[tuple[str | None, ...]]]:
+    """The named columns of a saved query's rows, on each engine."""
+    out = {}
+    for engine in ENGINES:
+        vars, rows = run_query(graph, saved_query(query), engine, params=params)
+        out[engine] = columns(vars, rows, *cols)
+    return out
+
+
+def same(answers: dict[str, list[tuple[str | None, ...]]]) -> list[tuple[str | None, ...]]:
+    first, *others = answers.values()
+    assert all(o == first for o in others), answers
+    return first
+
+
+def test_saved_query_answers_on_the_fixture(graph_ttl: Path) -> None:
+    assert same(rows_of(graph_ttl, "organizations_of_county", "county", "name", "place", county="汶上县")) == [
+        ("汶上县", "汶上县财政局", "汶上县")]
+    assert same(rows_of(graph_ttl, "programs_per_county", "county", "programs")) == [("泗水县", "1")]
+    assert same(rows_of(graph_ttl, "funds_per_village", "name", "totalCNY", "figures")) == [
+        ("岳家岭村", "255000", "1")]
+    assert same(rows_of(graph_ttl, "quantities_by_unit", "unit", "figures", "total")) == [
+        ("CNY", "1", "255000"), ("m2", "1", "17000"), ("次", "1", "300")]
+    assert same(rows_of(graph_ttl, "who_reported_what", "name", "role", "headline")) == [
+        ("吴修林", "author", "三个坚持 推动驻村工作提质增效"), ("张雅", "photographer", None)]
+    assert same(rows_of(graph_ttl, "who_reported_what", "name", name="张雅")) == [("张雅",)]
+    # 岳家岭村 at TEXT1[20:24]: "本报泗水讯（通讯员 吴修林）" is 14 characters, 泗水县 and 杨柳镇 3 each
+    assert same(rows_of(graph_ttl, "provenance_of_entity", "name", "start", "end", "prefix", "exact", "suffix",
+                        name="岳家岭村")) == [
+        ("岳家岭村", "20", "24", "吴修林）泗水县杨柳镇", "岳家岭村", "第一书记追缴土地租金")]
+    assert same(rows_of(graph_ttl, "places_without_code", "name", "type", "level", "parent", "linked")) == [
+        ("太白湖新区", "FunctionalZone", "功能区", "济宁市", "false"), ("微山湖", "Place", "水域", None, "false")]
+    assert same(rows_of(graph_ttl, "relations_with_evidence", "subject", "relation", "object", "evidence")) == [
+        ("东琴柏村", "runs", "四议两公开", "东琴柏村指导“四议两公开”"),
+        ("岳家岭村", "containedInPlace", "杨柳镇", "杨柳镇岳家岭村"),
+        ("汶上县财政局", "operatesIn", "汶上县", "汶上县财政局")]
+    assert same(rows_of(graph_ttl, "merge_candidates", "nameA")) == []
+    assert same(rows_of(graph_ttl, "entities_in_several_articles", "name")) == []
     vars, rows = run_query(graph_ttl, saved_query("entities_by_type"))
     by_name = {row[vars.index("name")]: row[vars.index("type")] for row in rows}
-    assert by_name["太白湖新区"] == "FunctionalZone"
-    assert by_name["汶上县财政局"] == "Organization"
-    assert by_name["微山湖"] == "Place"
-    assert len(rows) == 14
+    assert by_name["太白湖新区"] == "FunctionalZone" and by_name["汶上县财政局"] == "Organization"
+    assert by_name["微山湖"] == "Place" and len(rows) == 14
 
 
-def test_people_and_articles(graph_ttl: Path) -> None:
-    vars, rows = run_query(graph_ttl, saved_query("people_and_articles"))
-    got = [(r[vars.index("name")], r[vars.index("role")], r[vars.index("headline")]) for r in rows]
-    assert got == [("吴修林", "author", "三个坚持 推动驻村工作提质增效"), ("张雅", "photographer", None)]
+def test_entities_in_two_articles_and_merge_candidates(tmp_path: Path, kb: KnowledgeBase) -> None:
+    a1 = kb.articles[0]
+    again = a1.model_copy(update={"id": "page1-03", "index": 3})
+    village = next(rm for rm in kb.mentions if rm.mention.surface == "岳家岭村")
+    mention = ResolvedMention(mention=Mention(**{**village.mention.model_dump(), "article_id": "page1-03"}),
+                              entity=village.entity)
+    pair = Relation(subject="place/370831107201", predicate="mergeCandidate", object="place/370831107202",
+                    rule="review: test pair")
+    more = kb.model_copy(update={"articles": [*kb.articles, again], "mentions": [*kb.mentions, mention],
+                                 "relations": [*kb.relations, pair]})
+    path = write_exports(to_dataset(more, BASE), tmp_path, ["turtle"])["turtle"]
+    assert same(rows_of(path, "entities_in_several_articles", "name", "type", "articles")) == [
+        ("岳家岭村", "AdministrativeArea", "2")]
+    assert same(rows_of(path, "merge_candidates", "nameA", "nameB", "evidence")) == [
+        ("岳家岭村", "东琴柏村", "test pair")]
+
+
+# ------------------------------------------------------------------ parameters
+
+
+def test_parameters_are_bound_not_spliced(graph_ttl: Path) -> None:
+    text = saved_query("villages_of_town")
+    assert resolve_query(saved="villages_of_town") == text  # the text is never rewritten
+    hostile = '杨柳镇"@zh } UNION { ?townIri ?p ?town } #'
+    for engine in ENGINES:
+        vars, rows = run_query(graph_ttl, text, engine, params={"town": hostile})
+        assert rows == [], engine  # no town has that name: the quote and braces are data
+        vars, rows = run_query(graph_ttl, text, engine, params={"town": "济宁市"})
+        assert rows == [], engine  # a city has no villages directly under it
+    q = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+         "SELECT ?e ?name WHERE { ?e rdfs:label ?l . FILTER (STR(?l) = ?name) } ORDER BY ?e")
+    for engine in ENGINES:
+        assert run_query(graph_ttl, q, engine, params={"name": "泗水县"})[1] == [[f"{BASE}/place/370831", "泗水县"]]
+        assert run_query(graph_ttl, q, engine, params={"name": '"} ?e ?p ?o {'})[1] == []
+        assert run_query(graph_ttl, q, engine, params={"name": '") || true || ("'})[1] == []
+
+
+def test_unbound_parameter_leaves_the_variable_free(graph_ttl: Path) -> None:
+    vars, rows = run_query(graph_ttl, saved_query("villages_of_town"))
+    assert columns(vars, rows, "town", "name") == [("杨柳镇", "东琴柏村"), ("杨柳镇", "岳家岭村")]
+
+
+def test_parameter_kinds_and_errors(graph_ttl: Path) -> None:
+    assert bind_params(saved_query("villages_of_town"), {"town": " 杨柳镇 "})["town"].value == "杨柳镇"
+    with pytest.raises(QueryError, match="no parameter 'townName'; parameters: town"):
+        bind_params(saved_query("villages_of_town"), {"townName": "x"})
+    q = ("SELECT ?entity ?label WHERE { ?entity <http://www.w3.org/2000/01/rdf-schema#label> ?label } "
+         "ORDER BY STR(?label)")
+    for engine in ENGINES:
+        vars, rows = run_query(graph_ttl, q, engine, params={"entity": f"<{BASE}/place/370831>"})
+        assert [r[1] for r in rows] == ["Sìshuǐxiàn", "泗水县"]
+    with pytest.raises(QueryError, match="must SELECT \\?entity"):
+        bind_params("SELECT ?label WHERE { ?entity ?p ?label }", {"entity": "<http://x.org/a>"})
+    with pytest.raises(QueryError, match="not an absolute IRI"):
+        bind_params(q, {"entity": "<not an iri>"})
+    with pytest.raises(QueryError, match="no parameter 'nope'"):
+        bind_params(q, {"nope": "1"})
+    typed_q = "# @param n integer how many\n# @param d date when\nSELECT ?n ?d WHERE {}"
+    assert {k: (b.kind, b.value) for k, b in bind_params(typed_q, {"n": "007", "d": "2024-05-01"}).items()} == {
+        "n": ("integer", "7"), "d": ("date", "2024-05-01")}
+    with pytest.raises(QueryError, match="'x' is not an integer"):
+        bind_params(typed_q, {"n": "x"})
+    for engine in ENGINES:
+        assert run_query(graph_ttl, typed_q, engine, params={"n": "3"})[1] == [["3", None]]
 
 
 def test_terms_know_their_kind(graph_ttl: Path) -> None:
