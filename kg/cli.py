@@ -3,11 +3,15 @@
     kg build [SOURCES…] --out DIR [--base-iri IRI] [--gazetteer FILE] [--strict]
     kg query GRAPH [SPARQL] [--file Q.rq | --saved NAME] [--param K=V] [--format …] [--engine …]
     kg stats GRAPH
-    kg view GRAPH --out FILE.graphml [--view full|places|programs|comention] [--articles]
+    kg export GRAPH --view full|places|programs|comention --to graphml|gexf|csv --out PATH [--articles]
+    kg validate GRAPH [--shapes FILE]
+    kg explain IRI-OR-NAME GRAPH
+    kg eval GRAPH --gold GOLD.json
 
 Errors: a :class:`kg.errors.KgError` prints one line ``kg: error: …`` on
 stderr and exits with the error's ``exit_code``; a missing input file exits 2
-(as a usage error), naming the file.
+(as a usage error), naming the file. ``kg validate`` exits 1 when the graph
+has SHACL violations (after printing them).
 """
 
 from __future__ import annotations
@@ -54,6 +58,12 @@ class ViewName(StrEnum):
     comention = "comention"
 
 
+class ViewFormatName(StrEnum):
+    graphml = "graphml"
+    gexf = "gexf"
+    csv = "csv"
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"kg: error: {message}", err=True)
     return typer.Exit(code)
@@ -78,7 +88,7 @@ def _params(values: list[str]) -> dict[str, str]:
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise QueryError(f"--param {item!r}: write NAME=VALUE, e.g. --param townName=杨柳镇")
+            raise QueryError(f"--param {item!r}: write NAME=VALUE, e.g. --param town=杨柳镇")
         params[name.strip()] = value
     return params
 
@@ -107,10 +117,13 @@ def build(
                              progress=sys.stderr.isatty())
     for problem in report.problems:
         typer.echo(f"kg: warning: {problem}", err=True)
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
-    typer.echo(f"built {counts}")
+    counts = dict(report.counts)
+    violations = counts.pop("violations", None)
+    typer.echo("built " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if violations is not None:
+        typer.echo(f"validated against schema/shapes.ttl: {violations} violation(s)")
     for name, path in sorted(report.outputs.items()):
-        typer.echo(f"  {name:<8} {path}")
+        typer.echo(f"  {name:<9} {path}")
     if report.problems:
         typer.echo(f"{len(report.problems)} problem(s) reported on stderr")
 
@@ -122,8 +135,9 @@ def query(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a .rq file.")] = None,
     saved: Annotated[str | None, typer.Option("--saved", "-s", help="Run a saved query (schema/queries/NAME.rq).")]
     = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Set a VALUES parameter: NAME=VALUE.")]
-    = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="Bind a query variable: NAME=VALUE (e.g. town=杨柳镇); the value is data, "
+                              "never spliced into the query.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
     engine: Annotated[EngineName, typer.Option("--engine", help="SPARQL engine.")] = EngineName.oxigraph,
 ) -> None:
@@ -133,9 +147,27 @@ def query(
     _require(graph, "graph file")
     _require(file, "query file")
     with _reported():
-        text = resolve_query(sparql, file=file, saved=saved, params=_params(param or []))
-        names, rows = run_query(graph, text, engine.value)
+        text = resolve_query(sparql, file=file, saved=saved)
+        names, rows = run_query(graph, text, engine.value, params=_params(param or []))
         typer.echo(format_results(names, rows, fmt.value), nl=False)
+
+
+@app.command("queries")
+def list_queries() -> None:
+    """List the saved queries, what each answers and its parameters."""
+    from kg.query import declared_params, saved_queries
+
+    for name, path in saved_queries().items():
+        text = path.read_text(encoding="utf-8")
+        header = []
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            if not line.lstrip("# ").startswith("@param"):
+                header.append(line.lstrip("#").strip())
+        typer.echo(f"{name}\n    {' '.join(header)}")
+        for p in declared_params(text).values():
+            typer.echo(f"    --param {p.name}=…  {p.doc}")
 
 
 @app.command()
@@ -155,19 +187,86 @@ def stats(
 
 
 @app.command()
+def export(
+    graph: Annotated[Path, typer.Argument(help="An export: graph.ttl, .trig, .nq, .nt or .jsonld.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write (for csv: PATH.nodes.csv and "
+                                                           "PATH.edges.csv).")],
+    name: Annotated[ViewName, typer.Option("--view", help="Which view.")] = ViewName.full,
+    to: Annotated[ViewFormatName, typer.Option("--to", help="File format.")] = ViewFormatName.graphml,
+    articles: Annotated[bool, typer.Option("--articles", help="Full view: add articles as nodes.")] = False,
+) -> None:
+    """Write a NetworkX view of GRAPH for Gephi: GraphML, GEXF (colours, sizes, timeline) or CSV lists."""
+    from kg.views import export_view
+
+    _require(graph, "graph file")
+    with _reported():
+        paths = export_view(graph, out, name.value, to.value, articles=articles)
+    for path in paths:
+        typer.echo(f"wrote {path}")
+
+
+@app.command(hidden=True)
 def view(
     graph: Annotated[Path, typer.Argument(help="An export: graph.ttl, .trig, .nq or .jsonld.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The GraphML file to write.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write (.graphml, .gexf or .csv).")],
     name: Annotated[ViewName, typer.Option("--view", help="Which view.")] = ViewName.full,
     articles: Annotated[bool, typer.Option("--articles", help="Full view: add articles as nodes.")] = False,
 ) -> None:
-    """Write a NetworkX view of GRAPH as GraphML (for Gephi)."""
+    """Older spelling of ``kg export``: the format is taken from the --out extension."""
     from kg.views import write_view
 
     _require(graph, "graph file")
     with _reported():
         path = write_view(graph, out, name.value, articles=articles)
     typer.echo(f"wrote {path}")
+
+
+@app.command()
+def validate(
+    graph: Annotated[Path, typer.Argument(help="An export: graph.ttl, .trig, .nq, .nt or .jsonld.")],
+    shapes: Annotated[Path | None, typer.Option("--shapes", help="SHACL shapes (default: schema/shapes.ttl).")]
+    = None,
+) -> None:
+    """Check GRAPH against the SHACL shapes; print each result (node, path, message); exit 1 on violations."""
+    from kg.validate import SHAPES_FILE, validate_file
+
+    _require(graph, "graph file")
+    _require(shapes, "shapes file")
+    with _reported():
+        report = validate_file(graph, shapes=shapes or SHAPES_FILE)
+    typer.echo(report.format(), nl=False)
+    if not report.conforms:
+        raise typer.Exit(1)
+
+
+@app.command()
+def explain(
+    iri: Annotated[str, typer.Argument(help="An entity, relation record, quantity or mention IRI, "
+                                            "or an entity's name (岳家岭村).")],
+    graph: Annotated[Path, typer.Argument(help="An export: graph.ttl, .trig, .nq, .nt or .jsonld.")],
+) -> None:
+    """Print the sentences that support an entity or a fact, with article headline and offsets."""
+    from kg.explain import explain as explain_node
+
+    _require(graph, "graph file")
+    with _reported():
+        explanations = explain_node(graph, iri)
+    typer.echo("\n".join(e.format() for e in explanations), nl=False)
+
+
+@app.command("eval")
+def evaluate(
+    graph: Annotated[Path, typer.Argument(help="An export: graph.ttl, .trig, .nq, .nt or .jsonld.")],
+    gold: Annotated[Path, typer.Option("--gold", help="Gold annotation (JSON, as tests/data/seed_gold.json).")],
+) -> None:
+    """Score GRAPH against a gold file: precision, recall and F1 per entity type, quantities, misses."""
+    _require(graph, "graph file")
+    _require(gold, "gold file")
+    with _reported():
+        from kg.evaluate import evaluate as score
+
+        report = score(graph, gold)
+    typer.echo(report.format(), nl=False)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from conftest import PYTHON, subprocess_env
+from conftest import BASE, PYTHON, subprocess_env
 from typer.testing import CliRunner
 
 from kg.cli import app
@@ -19,10 +19,10 @@ runner = CliRunner()
 
 
 def test_query_saved_villages_prints_them(graph_ttl: Path) -> None:
-    result = runner.invoke(app, ["query", str(graph_ttl), "--saved", "villages_of_town"])
+    result = runner.invoke(app, ["query", str(graph_ttl), "--saved", "villages_of_town", "--param", "town=杨柳镇"])
     assert result.exit_code == 0, result.output
     assert "岳家岭村" in result.stdout and "东琴柏村" in result.stdout
-    assert result.stdout.index("岳家岭村") < result.stdout.index("东琴柏村")
+    assert result.stdout.index("东琴柏村") < result.stdout.index("岳家岭村")
     assert "(2 rows)" in result.stdout
 
 
@@ -37,10 +37,13 @@ def test_query_string_with_rdflib_as_json(graph_ttl: Path) -> None:
 def test_query_file_with_param_as_csv(tmp_path: Path, graph_ttl: Path) -> None:
     rq = tmp_path / "v.rq"
     rq.write_text((Path(__file__).parent.parent / "schema/queries/villages_of_town.rq").read_text("utf-8"), "utf-8")
-    result = runner.invoke(app, ["query", str(graph_ttl), "--file", str(rq), "-p", "townName=济宁市",
+    result = runner.invoke(app, ["query", str(graph_ttl), "--file", str(rq), "-p", "town=济宁市",
                                  "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "village,name,level,code,town\n"
+    assert result.stdout == "town,name,code,level,village,townIri\n"
+    result = runner.invoke(app, ["query", str(graph_ttl), "--file", str(rq), "-p", "town=杨柳镇", "--format", "tsv",
+                                 "--engine", "rdflib"])
+    assert result.stdout.splitlines()[1].split("\t")[:3] == ["杨柳镇", "东琴柏村", "370831107202"]
 
 
 def test_query_missing_graph_exits_2_naming_it(tmp_path: Path) -> None:
@@ -58,6 +61,8 @@ def test_query_errors_are_one_line_with_the_error_exit_code(graph_ttl: Path) -> 
     assert result.exit_code == 6 and "villages_of_town" in result.stderr
     result = runner.invoke(app, ["query", str(graph_ttl), "--saved", "villages_of_town", "-p", "oops"])
     assert result.exit_code == 6 and "NAME=VALUE" in result.stderr
+    result = runner.invoke(app, ["query", str(graph_ttl), "--saved", "villages_of_town", "-p", "townName=x"])
+    assert result.exit_code == 6 and "no parameter 'townName'; parameters: town" in result.stderr
 
 
 def test_stats_prints_counts(exports: dict[str, Path]) -> None:
@@ -72,6 +77,79 @@ def test_view_writes_graphml(tmp_path: Path, graph_ttl: Path) -> None:
     result = runner.invoke(app, ["view", str(graph_ttl), "--out", str(out), "--view", "places"])
     assert result.exit_code == 0, result.output
     assert nx.read_graphml(out).number_of_nodes() == 8
+
+
+def test_export_writes_each_format(tmp_path: Path, graph_ttl: Path) -> None:
+    result = runner.invoke(app, ["export", str(graph_ttl), "--view", "places", "--to", "gexf",
+                                 "--out", str(tmp_path / "places.gexf")])
+    assert result.exit_code == 0, result.output
+    assert nx.read_gexf(tmp_path / "places.gexf").number_of_nodes() == 8
+    result = runner.invoke(app, ["export", str(graph_ttl), "--view", "comention", "--to", "csv",
+                                 "--out", str(tmp_path / "co")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"wrote {tmp_path / 'co.nodes.csv'}\nwrote {tmp_path / 'co.edges.csv'}\n"
+    result = runner.invoke(app, ["export", str(graph_ttl), "--to", "dot", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2  # not a format: a usage error listing graphml, gexf, csv
+
+
+def test_validate_exits_0_on_a_good_graph_and_1_naming_the_node(tmp_path: Path, graph_ttl: Path) -> None:
+    result = runner.invoke(app, ["validate", str(graph_ttl)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"OK: {graph_ttl} conforms to schema/shapes.ttl\n"
+    broken = tmp_path / "broken.ttl"
+    broken.write_text(graph_ttl.read_text(encoding="utf-8") + f"""
+<{BASE}/place/taibaihu-xinqu> <https://kg.example.org/ns#divisionCode> "370899" .
+""", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(broken)])
+    assert result.exit_code == 1
+    assert f"<{BASE}/place/taibaihu-xinqu> 太白湖新区" in result.stdout
+    assert "path: kg:divisionCode" in result.stdout and "functional zone" in result.stdout
+    assert result.stdout.endswith(f"FAIL: {broken}: 1 violation(s) of schema/shapes.ttl\n")
+
+
+def test_explain_prints_the_supporting_sentences(graph_ttl: Path) -> None:
+    result = runner.invoke(app, ["explain", "岳家岭村", str(graph_ttl)])
+    assert result.exit_code == 0, result.output
+    assert "三个坚持 推动驻村工作提质增效" in result.stdout
+    assert "岳家岭村 20-24" in result.stdout
+    result = runner.invoke(app, ["explain", f"{BASE}/place/nowhere", str(graph_ttl)])
+    assert result.exit_code == 1 and "nothing in the graph" in result.stderr
+
+
+def test_eval_prints_the_report_of_kg_evaluate(tmp_path: Path, graph_ttl: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Path, Path]] = []
+
+    class Report:
+        def format(self) -> str:
+            return "overall F1 = 0.500\n"
+
+    def evaluate(graph_path: Path, gold_path: Path) -> Report:
+        calls.append((graph_path, gold_path))
+        return Report()
+
+    monkeypatch.setitem(sys.modules, "kg.evaluate", types.SimpleNamespace(evaluate=evaluate))
+    gold = tmp_path / "gold.json"
+    gold.write_text("{}", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(graph_ttl), "--gold", str(gold)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "overall F1 = 0.500\n" and calls == [(graph_ttl, gold)]
+    result = runner.invoke(app, ["eval", str(graph_ttl), "--gold", str(tmp_path / "none.json")])
+    assert result.exit_code == 2 and "none.json: no such gold file" in result.stderr
+
+
+def test_eval_runs_kg_evaluate_on_the_seed_gold(sample_build: Path) -> None:
+    pytest.importorskip("kg.evaluate")
+    gold = Path(__file__).resolve().parent / "data" / "seed_gold.json"
+    result = runner.invoke(app, ["eval", str(sample_build / "graph.ttl"), "--gold", str(gold)])
+    assert result.exit_code == 0, result.output
+    assert "overall F1 = " in result.stdout
+
+
+def test_queries_lists_saved_queries_with_parameters() -> None:
+    result = runner.invoke(app, ["queries"])
+    assert result.exit_code == 0, result.output
+    assert "villages_of_town\n" in result.stdout and "--param town=…" in result.stdout
 
 
 def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
