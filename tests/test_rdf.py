@@ -407,15 +407,35 @@ def test_exports_are_byte_identical_across_runs(tmp_path: Path, kb: KnowledgeBas
         assert path.read_bytes() == again[name].read_bytes(), name
 
 
-def test_exports_do_not_depend_on_hash_seed(tmp_path: Path, exports: dict[str, Path]) -> None:
-    out = tmp_path / "seeded"
-    code = ("from pathlib import Path; from conftest import make_kb, BASE; "
-            "from kg.rdf import to_dataset, write_exports; "
-            f"write_exports(to_dataset(make_kb(), BASE), Path({str(out)!r}))")
-    for seed in ("1", "4242"):
-        subprocess.run([PYTHON, "-c", code], check=True, env=subprocess_env(PYTHONHASHSEED=seed))
-        for name, path in exports.items():
-            assert (out / path.name).read_bytes() == path.read_bytes(), (seed, name)
+def test_every_export_is_byte_identical_under_two_hash_seeds(tmp_path: Path) -> None:
+    """RDF exports and the Gephi files (GraphML, GEXF, CSV) of the fixture, written in two processes."""
+    code = ("import sys; from pathlib import Path; from conftest import make_kb, BASE; "
+            "from kg.rdf import to_dataset, write_exports; from kg.views import write_view_exports; "
+            "ds = to_dataset(make_kb(), BASE); out = Path(sys.argv[1]); "
+            "write_exports(ds, out); write_view_exports(ds, out)")
+    runs = {seed: tmp_path / f"seed-{seed}" for seed in ("1", "4242")}
+    procs = [subprocess.Popen([PYTHON, "-c", code, str(out)], env=subprocess_env(PYTHONHASHSEED=seed))
+             for seed, out in runs.items()]
+    assert [p.wait() for p in procs] == [0, 0]
+    first, second = (sorted(p.name for p in out.iterdir()) for out in runs.values())
+    assert first == second == sorted(["graph.ttl", "graph.trig", "graph.nq", "graph.nt", "graph.jsonld",
+                                      "graph.graphml", "graph.gexf", "graph.nodes.csv", "graph.edges.csv"])
+    for name in first:
+        assert (runs["1"] / name).read_bytes() == (runs["4242"] / name).read_bytes(), name
+
+
+def test_the_sample_build_is_byte_identical_under_two_hash_seeds(tmp_path: Path) -> None:
+    """The whole pipeline on the sample page, twice, with different PYTHONHASHSEED: every file the same."""
+    root = Path(__file__).resolve().parent.parent
+    runs = {seed: tmp_path / f"seed-{seed}" for seed in ("7", "31337")}
+    procs = [subprocess.Popen([PYTHON, "-m", "kg", "build", str(root / "sources"), "--out", str(out)],
+                              env=subprocess_env(PYTHONHASHSEED=seed), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for seed, out in runs.items()]
+    assert [p.wait() for p in procs] == [0, 0]
+    names = sorted(p.name for p in runs["7"].iterdir())
+    assert names == sorted(p.name for p in runs["31337"].iterdir()) and len(names) >= 10
+    for name in names:
+        assert (runs["7"] / name).read_bytes() == (runs["31337"] / name).read_bytes(), name
 
 
 def test_failed_export_writes_nothing(tmp_path: Path, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
