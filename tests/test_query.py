@@ -285,3 +285,36 @@ def test_stats(exports: dict[str, Path], engine: str) -> None:
     assert counts["graphs"] == 5  # two articles, entities, curated, sources
     assert counts["triples"] == stats(exports["turtle"], engine)["triples"]
     assert stats(exports["turtle"], engine)["graphs"] == 0
+
+
+# ------------------------------------------------------------------ README
+
+
+def readme_section(title: str) -> str:
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else len(text)]
+
+
+def test_readme_villages_example_answers_as_written(sample_build: Path) -> None:
+    section = readme_section("Query with SPARQL")
+    sparql = section.split("```sparql\n", 1)[1].split("```", 1)[0]
+    written = section.split("answers, on the sample page:", 1)[1].split("—", 1)[0]
+    names = [n.strip() for n in written.replace("\n", " ").split(",")]
+    assert len(names) == 9
+    for engine in ENGINES:
+        vars, rows = run_query(sample_build / "graph.ttl", sparql, engine)
+        assert [r[0] for r in rows] == names, engine
+    vars, rows = run_query(sample_build / "graph.ttl", saved_query("villages_of_town"), params={"town": "杨柳镇"})
+    assert sorted(r[vars.index("name")] or "" for r in rows) == sorted(names)
+
+
+def test_readme_saved_query_commands_name_real_queries_and_parameters() -> None:
+    import re
+
+    section = readme_section("Query with SPARQL")
+    for name, params in re.findall(r"--saved (\w+)((?: --param \w+=\S+)*)", section):
+        text = saved_query(name)
+        for param in re.findall(r"--param (\w+)=", params):
+            assert param in declared_params(text), (name, param)
