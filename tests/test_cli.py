@@ -157,7 +157,7 @@ def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest
 
     class Report:
         outputs = {"turtle": tmp_path / "graph.ttl"}
-        counts = {"articles": 8, "Person": 10}
+        counts = {"articles": 8, "Person": 10, "violations": 0}
         problems = ["a.txt: not a page"]
 
     def build(sources: list[Path], out: Path, *, base_iri: str, gazetteer: Path | None, strict: bool,
@@ -173,6 +173,8 @@ def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest
     assert result.exit_code == 0, result.output
     assert calls == [([src], tmp_path, "http://x.org/id", None, True)]
     assert "articles 8" in result.stdout and str(tmp_path / "graph.ttl") in result.stdout
+    assert "validated against schema/shapes.ttl: 0 violation(s)\n" in result.stdout
+    assert "violations 0" not in result.stdout
     assert result.stderr == "kg: warning: a.txt: not a page\n"
 
 
