@@ -9,20 +9,23 @@ Notebook use::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from kg.cache import ExtractionCache, fingerprint
 from kg.curated import CuratedFile, apply_curated, load_curated, page_metadata
 from kg.errors import KgError, SourceError
-from kg.extract import extract
 from kg.gazetteer import Gazetteer
 from kg.iris import DEFAULT_BASE
-from kg.layout import layout
 from kg.models import ArticleExtraction, KnowledgeBase, SourceDocument
+from kg.parallel import extract_document, init_worker, ordered_map
 from kg.resolve import resolve
 from kg.review import merge_candidates, write_review
-from kg.sources import iter_sources
+from kg.sources import doc_id_stem, iter_sources
 
 
 @dataclass
@@ -32,6 +35,11 @@ class BuildReport:
     outputs: dict[str, Path] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+CACHE_FILE = ".kg-cache.sqlite"
+"""The extraction cache's file name inside the output folder."""
 
 
 def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
@@ -45,50 +53,171 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
     return gaz
 
 
-def extract_sources(paths: Iterable[str | Path], gazetteer: Gazetteer, *, strict: bool = False,
+@dataclass
+class ExtractOptions:
+    """How per-source work runs: worker processes, the extraction cache, file globs."""
+
+    workers: int = 1
+    cache: Path | None = None
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+
+
+@dataclass
+class ExtractStats:
+    """Counts of one extraction pass: sources extracted or taken from the cache, articles, characters."""
+
+    extracted: int = 0
+    cached: int = 0
+    articles: int = 0
+    characters: int = 0
+
+
+def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = None, *, strict: bool = False,
                     problems: list[str] | None = None, progress: bool = False,
-                    curated: list[CuratedFile] | None = None) -> list[ArticleExtraction]:
-    """Decode, lay out and extract every page under ``paths``.
+                    curated: list[CuratedFile] | None = None, options: ExtractOptions | None = None,
+                    stats: ExtractStats | None = None) -> list[ArticleExtraction]:
+    """Decode, lay out and extract every source under ``paths``, in input order.
 
-    A file that fails is reported in ``problems`` and skipped (``strict``
-    raises its :class:`SourceError` instead). Curated ``pages`` entries
-    override a page's sidecar metadata.
+    ``gazetteer`` is an optional NBS table path (loaded once per worker). A
+    file or corpus line that fails is reported in ``problems`` and skipped
+    (``strict`` raises its :class:`SourceError` instead). Sources whose cache
+    key is stored are not re-extracted (:mod:`kg.cache`); the rest run in
+    ``options.workers`` processes (:mod:`kg.parallel`), with the same result
+    as one. Curated ``pages`` entries then override page metadata (after the
+    cache: a curated change never forces re-extraction).
     """
+    opts = options or ExtractOptions()
+    stats = stats if stats is not None else ExtractStats()
+    gaz_arg = str(gazetteer) if gazetteer is not None else None
+    cache = ExtractionCache(opts.cache, fingerprint(gazetteer)) if opts.cache else None
     out: list[ArticleExtraction] = []
-    items = list(iter_sources(paths))
-    if progress:
-        from rich.progress import track
 
-        items_iter: Iterable[object] = track(items, description="extracting", transient=True)
-    else:
-        items_iter = items
-    for item in items_iter:
-        if isinstance(item, SourceError):
-            if strict:
-                raise item
-            if problems is not None:
-                problems.append(str(item))
-            continue
-        doc: SourceDocument = item  # type: ignore[assignment]
-        if curated:
-            doc.metadata = page_metadata(curated, doc.id, Path(doc.path).stem, doc.metadata)
-        for article in layout(doc):
-            out.append(extract(article, gazetteer))
+    def docs() -> Iterator[SourceDocument]:
+        for item in iter_sources(paths, opts.include, opts.exclude):
+            if isinstance(item, SourceError):
+                if strict:
+                    raise item
+                if problems is not None:
+                    problems.append(str(item))
+                continue
+            yield item
+
+    def work(doc: SourceDocument) -> tuple[SourceDocument, list[ArticleExtraction] | None]:
+        return doc, cache.get(doc) if cache else None
+
+    bar = _Progress(progress)
+    try:
+        with bar:
+            pending = (work(d) for d in docs())
+            for doc, exs, hit in _fill(pending, gaz_arg, opts.workers):
+                if cache is not None and not hit:
+                    cache.put(doc, exs)  # before curated metadata: the cache holds extraction only
+                stats.articles += len(exs)
+                stats.characters += len(doc.text)
+                if curated:
+                    stem = doc_id_stem(Path(doc.path))
+                    for ex in exs:
+                        ex.article.metadata = page_metadata(curated, doc.id, stem, ex.article.metadata)
+                out.extend(exs)
+                bar.advance(len(exs), len(doc.text))
+    finally:
+        if cache is not None:
+            stats.cached, stats.extracted = cache.hits, cache.misses
+            cache.close()
+    if cache is None:
+        stats.extracted = len({ex.article.source_id for ex in out})
     return out
 
 
+def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None]], gazetteer: str | None,
+          workers: int) -> Iterator[tuple[SourceDocument, list[ArticleExtraction], bool]]:
+    """Extract the sources the cache did not have, in worker processes, keeping input order.
+
+    Yields ``(doc, extractions, from_cache)``.
+    """
+    def run(item: tuple[SourceDocument, list[ArticleExtraction] | None]) -> list[ArticleExtraction]:
+        return item[1] if item[1] is not None else extract_document(item[0])
+
+    if workers <= 1:
+        init_worker(gazetteer)
+        for item in pending:
+            yield item[0], run(item), item[1] is not None
+        return
+    stream = pending
+    held: deque[tuple[SourceDocument, list[ArticleExtraction] | None]] = deque()
+
+    def feed() -> Iterator[SourceDocument]:
+        for item in stream:
+            held.append(item)
+            if item[1] is None:
+                yield item[0]
+
+    results = ordered_map(extract_document, feed(), workers, init_worker, (gazetteer,))
+    for exs in results:
+        while held and held[0][1] is not None:
+            doc, cached = held.popleft()
+            yield doc, cached, True  # type: ignore[misc]
+        doc, _ = held.popleft()
+        yield doc, exs, False
+    for doc, cached in held:
+        yield doc, cached, True  # type: ignore[misc]
+
+
+class _Progress:
+    """A rich progress line (sources, articles, characters per second) when asked for; else nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                 TextColumn("{task.fields[articles]} articles"),
+                                 TextColumn("{task.fields[rate]} chars/s"), TimeElapsedColumn(), transient=True)
+            self._bar.__enter__()
+            self._task = self._bar.add_task("extracting", total=None, articles=0, rate="-")
+            self._chars = 0
+            self._articles = 0
+            import time
+
+            self._t0 = time.perf_counter()
+        return self
+
+    def advance(self, articles: int, chars: int) -> None:
+        if not self.enabled:
+            return
+        import time
+
+        self._articles += articles
+        self._chars += chars
+        rate = self._chars / max(time.perf_counter() - self._t0, 1e-9)
+        self._bar.update(self._task, articles=self._articles, rate=f"{rate:,.0f}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
 def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None, strict: bool = False,
-             problems: list[str] | None = None, progress: bool = False) -> KnowledgeBase:
+             problems: list[str] | None = None, progress: bool = False, options: ExtractOptions | None = None,
+             stats: ExtractStats | None = None) -> KnowledgeBase:
     """Run every stage up to resolution and return the :class:`KnowledgeBase`.
 
     Curated files (``curated/*.yaml`` under the source folders) are applied
     after resolution: curated decisions win. Near-duplicates are listed in
-    ``kb.merge_candidates`` for review, not merged.
+    ``kb.merge_candidates`` for review, not merged. Raises
+    :class:`kg.errors.GazetteerError` for a bad ``gazetteer`` table.
     """
     gaz = load_gazetteer(gazetteer)
     problems = problems if problems is not None else []
     curated = load_curated(paths, problems if not strict else None)
-    extractions = extract_sources(paths, gaz, strict=strict, problems=problems, progress=progress, curated=curated)
+    extractions = extract_sources(paths, gazetteer, strict=strict, problems=problems, progress=progress,
+                                  curated=curated, options=options, stats=stats)
     kb = resolve(extractions, gaz)
     apply_curated(kb, curated, problems)
     kb.merge_candidates = merge_candidates(kb)
@@ -96,36 +225,52 @@ def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None
 
 
 def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEFAULT_BASE,
-          gazetteer: str | Path | None = None, strict: bool = False, progress: bool = False) -> BuildReport:
+          gazetteer: str | Path | None = None, strict: bool = False, progress: bool = False,
+          workers: int = 1, cache: bool = True, include: Sequence[str] = (),
+          exclude: Sequence[str] = ()) -> BuildReport:
     """Build the graph of ``sources`` and write every export into ``out``.
 
-    Returns a :class:`BuildReport`. Raises :class:`KgError` when nothing could
-    be built (no readable source) or, with ``strict``, on the first bad file.
-    Exports are written atomically: a failed build leaves earlier files intact.
+    ``workers`` processes run layout and extraction (the outputs do not depend
+    on it); with ``cache`` the extractions are kept in ``out/.kg-cache.sqlite``
+    so a rebuild re-extracts only changed sources. Returns a :class:`BuildReport`
+    whose ``counts`` include sources ``extracted`` and ``cached`` and
+    ``seconds`` per stage. Raises :class:`KgError` when nothing could be built
+    (no readable source) or, with ``strict``, on the first bad file. Exports
+    are written atomically: a failed build leaves earlier files intact.
     """
     from kg.rdf import to_dataset, write_exports
     from kg.validate import validate_graph
     from kg.views import write_view_exports
 
     report = BuildReport()
-    kb = build_kb(sources, gazetteer=gazetteer, strict=strict, problems=report.problems, progress=progress)
+    out_dir = Path(out)
+    stats = ExtractStats()
+    options = ExtractOptions(workers=workers, cache=out_dir / CACHE_FILE if cache else None,
+                             include=include, exclude=exclude)
+    clock = time.perf_counter()
+    kb = build_kb(sources, gazetteer=gazetteer, strict=strict, problems=report.problems, progress=progress,
+                  options=options, stats=stats)
+    report.seconds["extract+resolve"] = time.perf_counter() - clock
     if not kb.articles:
         raise KgError("no article could be built from " + ", ".join(map(str, sources))
                       + (": " + "; ".join(report.problems) if report.problems else "")
                       + "; give a folder of .txt pages")
-    out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    clock = time.perf_counter()
     ds = to_dataset(kb, base=base_iri, problems=report.problems)
     report.outputs = dict(write_exports(ds, out_dir))
     report.outputs.update(write_view_exports(ds, out_dir))  # graph.graphml, .gexf, .nodes.csv, .edges.csv
+    report.seconds["export"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     violations = len(validate_graph(ds).violations)  # SHACL, schema/shapes.ttl
+    report.seconds["validate"] = time.perf_counter() - clock
     if violations:
         report.problems.append(f"validate: {violations} SHACL violation(s); list them with "
                                f"kg validate {out_dir / 'graph.ttl'}")
     report.outputs["review"] = write_review(kb.merge_candidates, out_dir / "review.csv")
     report.counts = {"articles": len(kb.articles), "mentions": len(kb.mentions),
                      "quantities": len(kb.quantities), "relations": len(kb.relations),
-                     "violations": violations}
+                     "violations": violations, "extracted": stats.extracted, "cached": stats.cached}
     for ent in kb.entities.values():
         report.counts[ent.type] = report.counts.get(ent.type, 0) + 1
     return report

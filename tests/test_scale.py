@@ -1,0 +1,53 @@
+"""Worker processes, the extraction cache and bad corpus inputs (issue: corpora of 10^5 articles)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+from kg.pipeline import ExtractOptions, ExtractStats, build_kb
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = [ROOT / "sources", ROOT / "tests" / "pages"]
+
+
+def test_worker_count_does_not_change_the_result():
+    one = build_kb(SOURCES, options=ExtractOptions(workers=1))
+    two = build_kb(SOURCES, options=ExtractOptions(workers=2))
+    assert one.model_dump_json() == two.model_dump_json()
+    assert len(one.articles) > 30
+
+
+def test_cache_skips_unchanged_sources_and_notices_changed_ones(tmp_path: Path):
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "tests" / "pages", src)
+    cache = tmp_path / "cache.sqlite"
+    first, second, third = ExtractStats(), ExtractStats(), ExtractStats()
+    kb1 = build_kb([src], options=ExtractOptions(cache=cache), stats=first)
+    kb2 = build_kb([src], options=ExtractOptions(cache=cache), stats=second)
+    assert (first.extracted, first.cached) == (8, 0)
+    assert (second.extracted, second.cached) == (0, 8)
+    assert kb1.model_dump_json() == kb2.model_dump_json()
+    page = src / "roster.txt"
+    page.write_text(page.read_text(encoding="utf-8").replace("宁阳县", "宁阳县", 1) + "\n", encoding="utf-8")
+    (src / "curated").mkdir()
+    (src / "curated" / "x.yaml").write_text("not_entities:\n  - name: 大汶河\n", encoding="utf-8")
+    kb3 = build_kb([src], options=ExtractOptions(cache=cache), stats=third)
+    assert (third.extracted, third.cached) == (1, 7)  # a curated change re-resolves, it does not re-extract
+    assert not any(e.name == "大汶河" for e in kb3.entities.values())
+
+
+def test_bad_jsonl_line_undecodable_and_empty_files_each_reported_once(tmp_path: Path):
+    page = (ROOT / "sources" / "jining-daily-page.txt").read_text(encoding="utf-8")
+    good = json.dumps({"text": page, "newspaper": "济宁日报"}, ensure_ascii=False)
+    (tmp_path / "corpus.jsonl.gz").write_bytes(gzip.compress(f"{good}\n{{oops\n{good}\n".encode()))
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(128, 256)) * 8)
+    problems: list[str] = []
+    kb = build_kb([tmp_path], problems=problems, options=ExtractOptions(workers=2))
+    assert len(kb.articles) == 16
+    assert sorted(p.split(":")[0].rsplit("/", 1)[-1] for p in problems) == [
+        "binary.txt", "corpus.jsonl.gz", "empty.txt"]
+    assert any("corpus.jsonl.gz:2:" in p for p in problems)
