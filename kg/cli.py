@@ -104,6 +104,16 @@ def build(
     = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file instead of skipping it.")]
     = False,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="Worker processes for layout and extraction "
+                                          "(default: the number of cores; outputs do not depend on it).")] = 0,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Keep extractions in OUT/.kg-cache.sqlite so "
+                                         "a rebuild re-extracts only changed sources.")] = True,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Only files matching this glob "
+                                                      "(relative to a source folder; repeatable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Skip files matching this glob "
+                                                      "(repeatable).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line and no summary; "
+                                        "warnings and errors only.")] = False,
 ) -> None:
     """Build the knowledge graph of SOURCES and write every export into --out."""
     paths = sources or [Path("sources")]
@@ -111,15 +121,21 @@ def build(
         _require(path, "source file or folder")
     _require(gazetteer, "gazetteer file")
     with _reported():
+        from kg.parallel import default_workers
         from kg.pipeline import build as build_graph
 
         report = build_graph(paths, out, base_iri=base_iri, gazetteer=gazetteer, strict=strict,
-                             progress=sys.stderr.isatty())
+                             progress=sys.stderr.isatty() and not quiet, workers=workers or default_workers(),
+                             cache=cache, include=include or (), exclude=exclude or ())
     for problem in report.problems:
         typer.echo(f"kg: warning: {problem}", err=True)
+    if quiet:
+        return
     counts = dict(report.counts)
+    sources_line = f"sources: {counts.pop('extracted', 0)} extracted, {counts.pop('cached', 0)} from the cache"
     violations = counts.pop("violations", None)
     typer.echo("built " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    typer.echo(sources_line + "; seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
     if violations is not None:
         typer.echo(f"validated against schema/shapes.ttl: {violations} violation(s)")
     for name, path in sorted(report.outputs.items()):

@@ -157,21 +157,24 @@ def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest
 
     class Report:
         outputs = {"turtle": tmp_path / "graph.ttl"}
-        counts = {"articles": 8, "Person": 10, "violations": 0}
+        counts = {"articles": 8, "Person": 10, "violations": 0, "extracted": 1, "cached": 0}
         problems = ["a.txt: not a page"]
+        seconds = {"export": 1.0}
 
     def build(sources: list[Path], out: Path, *, base_iri: str, gazetteer: Path | None, strict: bool,
-              progress: bool) -> Report:
-        calls.append((sources, out, base_iri, gazetteer, strict))
+              progress: bool, workers: int, cache: bool, include: tuple[str, ...],
+              exclude: tuple[str, ...]) -> Report:
+        calls.append((sources, out, base_iri, gazetteer, strict, workers, cache, include, exclude))
         return Report()
 
     monkeypatch.setitem(sys.modules, "kg.pipeline", types.SimpleNamespace(build=build))
     src = tmp_path / "pages"
     src.mkdir()
     result = runner.invoke(app, ["build", str(src), "--out", str(tmp_path), "--base-iri", "http://x.org/id",
-                                 "--strict"])
+                                 "--strict", "--workers", "2", "--no-cache", "--exclude", "*draft*"])
     assert result.exit_code == 0, result.output
-    assert calls == [([src], tmp_path, "http://x.org/id", None, True)]
+    assert calls == [([src], tmp_path, "http://x.org/id", None, True, 2, False, (), ["*draft*"])]
+    assert "sources: 1 extracted, 0 from the cache" in result.stdout
     assert "articles 8" in result.stdout and str(tmp_path / "graph.ttl") in result.stdout
     assert "validated against schema/shapes.ttl: 0 violation(s)\n" in result.stdout
     assert "violations 0" not in result.stdout
