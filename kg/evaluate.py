@@ -117,10 +117,9 @@ _DATASET_FORMATS = {"trig", "nquads", "json-ld"}
 
 
 @dataclass
-class TypeScore:
-    """Entity scores of one type: counts, P/R/F1 and the names behind the errors."""
+class Score:
+    """Counts of one kind of item, P/R/F1, and the names behind the errors."""
 
-    type: str
     gold: int = 0
     predicted: int = 0
     matched: int = 0
@@ -141,26 +140,15 @@ class TypeScore:
 
 
 @dataclass
-class QuantityScore:
+class TypeScore(Score):
+    """Entity scores of one type (``type`` is AdministrativeArea, Organization …)."""
+
+    type: str = ""
+
+
+@dataclass
+class QuantityScore(Score):
     """Quantity scores: multiset matching of ``(value, unit)`` in base units."""
-
-    gold: int = 0
-    predicted: int = 0
-    matched: int = 0
-    missed: list[str] = field(default_factory=list)
-    spurious: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return _ratio(self.matched, self.predicted)
-
-    @property
-    def recall(self) -> float:
-        return _ratio(self.matched, self.gold)
-
-    @property
-    def f1(self) -> float:
-        return _f1(self.precision, self.recall)
 
 
 @dataclass
