@@ -52,6 +52,8 @@ TOWN_KINDS = ("镇", "乡", "街道")
 VILLAGE_KINDS = ("村", "社区")
 # Bodies that every town, street and county has: printed alone, they are the nearest jurisdiction's.
 LOCAL_BODIES = ("党委", "党工委", "人民政府", "办事处", "政府")
+# A place said to lie somewhere: 微山县地处微山湖与京杭大运河交汇处, 某县位于山东省西南部.
+SITUATED = re.compile(r"(?:地处|位于|坐落于|地处于)")
 SENTENCE_ENDS = "。！？；\n"
 @lru_cache(maxsize=1)
 def _abbreviations() -> tuple[tuple[str, str], ...]:
@@ -471,6 +473,7 @@ class Resolver:
                               and o.mention.span.end <= m.span.end and o.entity != rm.entity]:
                     self._relation(inner.entity, "memberOf", rm.entity, m)
                 orgs_seen.append(rm)
+        self._situated(text, mentions, clause_bounds)
         for q in quantities:
             actors = before(q.span.start, ("Organization", "AdministrativeArea"))
             q.subject = q.subject or (actors[-1].entity if actors else topic)
@@ -479,6 +482,25 @@ class Resolver:
                 if any(w in clause for w in FUNDING_WORDS):
                     q.recipients = sorted({rm.entity for rm in before(q.span.start, ("AdministrativeArea",))
                                            if self.kb.entities[rm.entity].subtype in TOWN_KINDS + VILLAGE_KINDS})
+
+    def _situated(self, text: str, mentions: list[ResolvedMention], clause_bounds: list[int]) -> None:
+        """``A地处B`` / ``A位于B与C交汇处``: the place A lies in the places B, C named in that clause
+        (``locatedIn``, written as schema:containedInPlace), when they are water bodies, regions or
+        larger divisions."""
+        places = [rm for rm in mentions if rm.mention.type in ("AdministrativeArea", "Place")]
+        for k, a in enumerate(places):
+            if a.mention.type != "AdministrativeArea":
+                continue
+            m = SITUATED.match(text, a.mention.span.end)
+            if not m:
+                continue
+            end = clause_bounds[bisect.bisect_right(clause_bounds, m.end())] - 1
+            for b in places[k + 1:]:
+                if b.mention.span.start >= end:
+                    break
+                target = self.kb.entities[b.entity]
+                if b.entity != a.entity and (target.type == "Place" or target.subtype in ("省", "市")):
+                    self._relation(a.entity, "locatedIn", b.entity, b.mention)
 
     # -- driver -------------------------------------------------------------
     def _page_region(self, extractions: list[ArticleExtraction]) -> None:
