@@ -238,7 +238,7 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     (no readable source) or, with ``strict``, on the first bad file. Exports
     are written atomically: a failed build leaves earlier files intact.
     """
-    from kg.rdf import to_dataset, write_exports
+    from kg.rdf import QuadData, dataset_of, write_exports
     from kg.validate import validate_graph
     from kg.views import write_view_exports
 
@@ -257,10 +257,13 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
                       + "; give a folder of .txt pages")
     out_dir.mkdir(parents=True, exist_ok=True)
     clock = time.perf_counter()
-    ds = to_dataset(kb, base=base_iri, problems=report.problems)
-    report.outputs = dict(write_exports(ds, out_dir))
+    data = QuadData.from_kb(kb, base_iri, problems=report.problems)
+    report.seconds["rdf"] = time.perf_counter() - clock
+    report.outputs = dict(write_exports(data, out_dir, seconds=report.seconds))
+    clock = time.perf_counter()
+    ds = dataset_of(data)
     report.outputs.update(write_view_exports(ds, out_dir))  # graph.graphml, .gexf, .nodes.csv, .edges.csv
-    report.seconds["export"] = time.perf_counter() - clock
+    report.seconds["views"] = time.perf_counter() - clock
     clock = time.perf_counter()
     violations = len(validate_graph(ds).violations)  # SHACL, schema/shapes.ttl
     report.seconds["validate"] = time.perf_counter() - clock
@@ -268,7 +271,8 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
         report.problems.append(f"validate: {violations} SHACL violation(s); list them with "
                                f"kg validate {out_dir / 'graph.ttl'}")
     report.outputs["review"] = write_review(kb.merge_candidates, out_dir / "review.csv")
-    report.counts = {"articles": len(kb.articles), "mentions": len(kb.mentions),
+    report.counts = {"articles": len(kb.articles), "mentions": len(kb.mentions), "quads": len(data),
+                     "triples": data.triple_count(),
                      "quantities": len(kb.quantities), "relations": len(kb.relations),
                      "violations": violations, "extracted": stats.extracted, "cached": stats.cached}
     for ent in kb.entities.values():

@@ -1,4 +1,4 @@
-"""KnowledgeBase → RDF: an rdflib Dataset with one named graph per article, and its exports.
+"""KnowledgeBase → RDF: one named graph per article, as an rdflib Dataset or sorted quads, and its exports.
 
 Graphs (see kg/iris.py for the IRI shapes):
 
@@ -30,32 +30,35 @@ with prov:wasDerivedFrom at their article, at the span they were read from
 (also kg:evidence) and, for relations, at the mentions of their subject and
 object inside that span.
 
-Exports are registered by format name in :data:`EXPORTERS`; every export is
-deterministic (same KnowledgeBase → same bytes, whatever PYTHONHASHSEED) and
-written atomically (temporary file in the same directory, then ``os.replace``).
+The quads are made by :func:`kg.store.kb_quads` (N-Triples term strings, no
+rdflib object per term); :func:`to_dataset` parses them into rdflib for small
+graphs. Exports are registered by format name in :data:`EXPORTERS` and written
+by kg's own streaming writers from the sorted quads (:class:`QuadData`), not
+triple by triple through rdflib: N-Quads and N-Triples are sorted lines, Turtle
+and TriG one block per subject (sorted) with the prefixes used, JSON-LD one
+graph at a time. Every export is deterministic (same KnowledgeBase → same
+bytes, whatever PYTHONHASHSEED) and written atomically (every format to a
+temporary file in the same directory, then ``os.replace`` once all succeeded).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import operator
 import os
 import re
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from decimal import Decimal
-from io import BytesIO
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL
-from rdflib.plugins.serializers.trig import TrigSerializer
-from rdflib.plugins.serializers.turtle import TurtleSerializer
-from rdflib.term import Node
 
 from kg.iris import (
     DEFAULT_BASE,
@@ -65,23 +68,18 @@ from kg.iris import (
     ORG,
     PROV,
     SCHEMA,
-    article_iri,
-    entity_iri,
-    graph_iri,
-    graph_statement_iri,
-    mention_iri,
-    pinyin_label,
-    quantity_iri,
-    source_iri,
-    statement_iri,
 )
-from kg.models import Article, Entity, KnowledgeBase, Relation, Span
+from kg.models import KnowledgeBase
+from kg.store import Quad, kb_quads, nquad_line, sorted_quads
 
 __all__ = [
     "EXPORTERS",
     "ENTITY_CLASSES",
     "Exporter",
+    "QuadData",
     "atomic_write",
+    "dataset_of",
+    "kg_prefixes",
     "quiet_rdflib",
     "register_exporter",
     "to_dataset",
@@ -158,12 +156,6 @@ def quiet_rdflib() -> Iterator[None]:
 # ------------------------------------------------------------------ building
 
 
-def _decimal(value: Decimal) -> Literal:
-    """An xsd:decimal literal in plain notation: Decimal('2.55E+5') → "255000"."""
-    text = format(value.normalize(), "f")
-    return Literal(text, datatype=XSD.decimal)
-
-
 def _bind(ds: Dataset, base: str, kb: KnowledgeBase) -> None:
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns, override=True, replace=True)
@@ -174,306 +166,21 @@ def _bind(ds: Dataset, base: str, kb: KnowledgeBase) -> None:
             ds.bind(name, Namespace(f"{base.rstrip('/')}/{kind}/"), override=True, replace=True)
 
 
-class _Builder:
-    """Adds one KnowledgeBase to a Dataset; ``node`` maps entity keys and article ids to IRIs."""
-
-    def __init__(self, kb: KnowledgeBase, base: str, problems: list[str] | None = None) -> None:
-        self.kb = kb
-        self.problems = problems
-        self.base = base
-        self.ds = Dataset()
-        _bind(self.ds, base, kb)
-        self.entities_graph = self.ds.graph(URIRef(graph_iri(base, "entities")))
-        self.curated_graph = self._curated_graph()
-        self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
-        self.sources = {d.id: d for d in kb.sources}
-        # byline name → Person key; an entity's name wins over another's printed label
-        self.people: dict[str, str] = {}
-        persons = [(key, e) for key, e in sorted(kb.entities.items()) if e.type == "Person"]
-        for key, e in persons:
-            for label in e.labels:
-                self.people.setdefault(label, key)
-        self.people.update({e.name: key for key, e in persons})
-        # (article id, entity key) → mention spans, for the mentions supporting a relation
-        self.mention_spans: dict[tuple[str, str], list[Span]] = {}
-        for rm in kb.mentions:
-            self.mention_spans.setdefault((rm.mention.article_id, rm.entity), []).append(rm.mention.span)
-
-    def _curated_graph(self) -> Graph:
-        """The curated-facts graph, created with a description of itself so it exists even when empty."""
-        name = URIRef(graph_iri(self.base, "curated"))
-        g = self.ds.graph(name)
-        g.add((name, RDF.type, PROV.Bundle))
-        g.add((name, RDFS.label, Literal("curated facts", lang="en")))
-        g.add((name, RDFS.label, Literal("人工整理的事实", lang=ZH)))
-        g.add((name, RDFS.comment, Literal(
-            "Entities and relations from curated files (sources/curated/*.yaml); they win over extraction.",
-            lang="en")))
-        return g
-
-    # -- helpers
-
-    def problem(self, message: str) -> None:
-        """Report a reference the export had to skip: logged, and added to ``problems`` if given."""
-        log.warning("kg.rdf: %s", message)
-        if self.problems is not None:
-            self.problems.append(f"rdf: {message}")
-
-    def node(self, ref: str) -> URIRef | None:
-        """IRI of an entity key or article id; None (and a log line) if neither exists."""
-        if ref in self.kb.entities:
-            return URIRef(entity_iri(self.base, ref))
-        if ref in self.articles:
-            return URIRef(article_iri(self.base, ref))
-        self.problem(f"{ref!r} is neither an entity key nor an article id; its triples are skipped")
-        return None
-
-    def article_graph(self, article_id: str | None) -> Graph:
-        if article_id is None or article_id not in self.articles:
-            return self.entities_graph
-        return self.ds.graph(URIRef(article_iri(self.base, article_id)))
-
-    def target(self, g: Graph, owner: str, article_id: str, span: Span, exact: str | None) -> URIRef:
-        """Add ``owner#target`` (oa:SpecificResource) with position and quote selectors; return it."""
-        source = URIRef(article_iri(self.base, article_id))
-        target, pos, quote = (URIRef(f"{owner}#{part}") for part in ("target", "pos", "quote"))
-        g.add((target, RDF.type, OA.SpecificResource))
-        g.add((target, OA.hasSource, source))
-        g.add((target, OA.hasSelector, pos))
-        g.add((pos, RDF.type, OA.TextPositionSelector))
-        g.add((pos, OA.start, Literal(str(span.start), datatype=XSD.nonNegativeInteger)))
-        g.add((pos, OA.end, Literal(str(span.end), datatype=XSD.nonNegativeInteger)))
-        article = self.articles.get(article_id)
-        text = article.text if article is not None else None
-        if exact is None and text is not None:
-            exact = text[span.start : span.end]
-        if exact is not None:
-            g.add((target, OA.hasSelector, quote))
-            g.add((quote, RDF.type, OA.TextQuoteSelector))
-            g.add((quote, OA.exact, Literal(exact)))
-            if text is not None:  # "" at the edges of the text, so every quote has all three
-                g.add((quote, OA.prefix, Literal(text[max(0, span.start - QUOTE_CONTEXT) : span.start])))
-                g.add((quote, OA.suffix, Literal(text[span.end : span.end + QUOTE_CONTEXT])))
-        return target
-
-    # -- stages
-
-    def entity(self, e: Entity) -> None:
-        curated = e.attributes.get(CURATED_ATTRIBUTE) == "true"
-        g, s = self.curated_graph if curated else self.entities_graph, URIRef(entity_iri(self.base, e.key))
-        cls = KG.FunctionalZone if e.type == "AdministrativeArea" and e.subtype == FUNCTIONAL_ZONE else None
-        g.add((s, RDF.type, cls or ENTITY_CLASSES[e.type]))
-        if e.attributes.get("newspaper") == "true":
-            g.add((s, RDF.type, SCHEMA.NewsMediaOrganization))
-        g.add((s, RDFS.label, Literal(e.name, lang=ZH)))
-        pinyin = pinyin_label(e.name)
-        if pinyin:
-            g.add((s, RDFS.label, Literal(pinyin, lang=PINYIN)))
-        for label in e.labels:
-            if label and label != e.name:
-                g.add((s, SKOS.altLabel, Literal(label, lang=ZH)))
-        if e.subtype:
-            g.add((s, KG.level, Literal(e.subtype)))
-        if e.code:
-            g.add((s, KG.divisionCode, Literal(e.code)))
-        g.add((s, KG.linked, Literal(e.linked)))
-        qualified = e.attributes.get("qualified_name") or e.attributes.get("qualifiedName")
-        if qualified:
-            g.add((s, KG.qualifiedName, Literal(qualified, lang=ZH)))
-        if e.parent:
-            parent = self.node(e.parent)
-            if parent is not None:
-                g.add((s, SCHEMA.containedInPlace, parent))
-
-    def source(self, doc_id: str) -> None:
-        """The page node: digest and encoding from its SourceDocument; when the KnowledgeBase has none
-        (only articles), the page is still typed and described from its articles' metadata."""
-        doc = self.sources.get(doc_id)
-        g = self.ds.graph(URIRef(graph_iri(self.base, "sources")))
-        s = URIRef(source_iri(self.base, doc_id))
-        g.add((s, RDF.type, SCHEMA.CreativeWork))
-        if doc is not None:
-            g.add((s, KG.sha256, Literal(doc.sha256)))
-            g.add((s, KG.encoding, Literal(doc.encoding)))
-            meta = doc.metadata
-        else:
-            meta = next(a.metadata for a in self.kb.articles if a.source_id == doc_id)
-        if meta.newspaper:
-            g.add((s, KG.newspaper, Literal(meta.newspaper, lang=ZH)))
-        if meta.date:
-            g.add((s, SCHEMA.datePublished, Literal(meta.date.isoformat(), datatype=XSD.date)))
-        if meta.page:
-            g.add((s, SCHEMA.pagination, Literal(meta.page)))
-        if meta.section:
-            g.add((s, SCHEMA.articleSection, Literal(meta.section, lang=ZH)))
-        if meta.url:
-            g.add((s, SCHEMA.url, Literal(meta.url, datatype=XSD.anyURI)))
-
-    def article(self, a: Article) -> None:
-        g, s = self.article_graph(a.id), URIRef(article_iri(self.base, a.id))
-        g.add((s, RDF.type, SCHEMA.Photograph if a.kind == "photo" else SCHEMA.NewsArticle))
-        if a.headline:
-            g.add((s, SCHEMA.headline, Literal(a.headline, lang=ZH)))
-        if a.kicker:
-            g.add((s, KG.kicker, Literal(a.kicker, lang=ZH)))
-        if a.dateline_place:
-            g.add((s, KG.datelinePlace, Literal(a.dateline_place, lang=ZH)))
-        g.add((s, SCHEMA.text, Literal(a.text, lang=ZH)))
-        g.add((s, SCHEMA.position, Literal(a.index)))
-        g.add((s, SCHEMA.isPartOf, URIRef(source_iri(self.base, a.source_id))))
-        g.add((s, KG.paragraphCount, Literal(len(a.paragraphs))))
-        g.add((s, KG.sourceLines, Literal(f"{a.source_lines[0]}-{a.source_lines[1]}")))
-        if a.metadata.date:
-            g.add((s, SCHEMA.datePublished, Literal(a.metadata.date.isoformat(), datatype=XSD.date)))
-        people = self.people
-        for name in a.correspondents:
-            if name in people:
-                g.add((s, SCHEMA.author, URIRef(entity_iri(self.base, people[name]))))
-        for name in a.photographers:
-            if name in people:
-                g.add((s, SCHEMA.creator, URIRef(entity_iri(self.base, people[name]))))
-
-    def mentions(self) -> None:
-        for rm in self.kb.mentions:
-            m = rm.mention
-            entity = self.node(rm.entity) if rm.entity in self.kb.entities else None
-            if entity is None:
-                self.problem(f"{m.article_id}: mention {m.surface!r} at {m.span.start}-{m.span.end} resolves "
-                             f"to unknown entity {rm.entity!r}; skipped")
-                continue
-            g = self.article_graph(m.article_id)
-            article = URIRef(article_iri(self.base, m.article_id))
-            s = mention_iri(self.base, m.article_id, m.span.start, m.span.end)
-            node = URIRef(s)
-            g.add((node, RDF.type, KG.Mention))
-            g.add((node, RDF.type, OA.Annotation))
-            g.add((node, OA.motivatedBy, OA.identifying))
-            g.add((node, KG.mentionOf, entity))
-            g.add((node, KG.inArticle, article))
-            if m.rule:
-                g.add((node, KG.rule, Literal(m.rule)))
-            g.add((node, OA.hasTarget, self.target(g, s, m.article_id, m.span, m.surface)))
-            if m.article_id in self.articles:
-                g.add((article, SCHEMA.mentions, entity))
-
-    def quantities(self) -> None:
-        for q in self.kb.quantities:
-            g = self.article_graph(q.article_id)
-            article = URIRef(article_iri(self.base, q.article_id))
-            s = quantity_iri(self.base, q.article_id, q.span.start, q.span.end)
-            node = URIRef(s)
-            g.add((node, RDF.type, SCHEMA.QuantitativeValue))
-            if q.value is not None:
-                g.add((node, SCHEMA.value, _decimal(q.value)))
-            if q.min_value is not None:
-                g.add((node, SCHEMA.minValue, _decimal(q.min_value)))
-            if q.max_value is not None:
-                g.add((node, SCHEMA.maxValue, _decimal(q.max_value)))
-            g.add((node, SCHEMA.unitText, Literal(q.unit)))
-            if q.unit in UNIT_CODES:
-                g.add((node, SCHEMA.unitCode, Literal(UNIT_CODES[q.unit])))
-            g.add((node, KG.qualifier, Literal(q.qualifier)))
-            if q.measures:
-                g.add((node, KG.measures, Literal(q.measures, lang=ZH)))
-            if q.subject:
-                about = self.node(q.subject)
-                if about is not None:
-                    g.add((node, KG.about, about))
-            for key in getattr(q, "recipients", None) or []:
-                recipient = self.node(key)
-                if recipient is not None:
-                    g.add((node, KG.recipient, recipient))
-            g.add((node, KG.inArticle, article))
-            g.add((node, PROV.wasDerivedFrom, article))
-            target = self.target(g, s, q.article_id, q.span, q.surface)
-            g.add((node, KG.evidence, target))
-            g.add((node, PROV.wasDerivedFrom, target))
-
-    def relations(self) -> None:
-        for r in self.kb.relations:
-            subject, obj = self.node(r.subject), self.node(r.object)
-            if subject is None or obj is None:
-                continue
-            predicate = RELATION_TERMS.get(r.predicate)
-            if predicate is None:
-                if not _NCNAME.fullmatch(r.predicate):
-                    self.problem(f"relation predicate {r.predicate!r} is not a name (letters, digits, _); skipped")
-                    continue
-                predicate = KG[r.predicate]
-            curated = r.rule.startswith(CURATED_RULE_PREFIX)
-            g = self.curated_graph if curated else self.article_graph(r.article_id)
-            g.add((subject, predicate, obj))
-            in_article = r.article_id is not None and r.article_id in self.articles
-            merge = r.predicate == MERGE_CANDIDATE
-            if not in_article and not curated and not merge:
-                continue
-            start, end = (r.evidence.start, r.evidence.end) if r.evidence else (None, None)
-            if r.article_id is not None and in_article:
-                s = statement_iri(self.base, r.article_id, r.subject, r.predicate, r.object, start, end)
-            else:
-                s = graph_statement_iri(self.base, "curated" if curated else "entities", r.subject, r.predicate,
-                                        r.object)
-            node = URIRef(s)
-            g.add((node, RDF.type, RDF.Statement))
-            g.add((node, RDF.subject, subject))
-            g.add((node, RDF.predicate, predicate))
-            g.add((node, RDF.object, obj))
-            if r.rule:
-                g.add((node, KG.rule, Literal(r.rule)))
-            if merge:
-                g.add((node, KG.evidence, Literal(self.merge_evidence(r))))
-            if r.article_id is None or not in_article:
-                if curated:
-                    g.add((node, PROV.wasDerivedFrom, self.curated_graph.identifier))
-                continue
-            article = URIRef(article_iri(self.base, r.article_id))
-            g.add((node, KG.inArticle, article))
-            g.add((node, PROV.wasDerivedFrom, article))
-            if r.evidence is not None:
-                target = self.target(g, s, r.article_id, r.evidence, None)
-                g.add((node, KG.evidence, target))
-                g.add((node, PROV.wasDerivedFrom, target))
-                for mention in self.supporting_mentions(r.article_id, (r.subject, r.object), r.evidence):
-                    g.add((node, PROV.wasDerivedFrom, mention))
-
-    def merge_evidence(self, r: Relation) -> str:
-        """Why two entities may be one (a merge candidate): the review row's reason and where each is
-        mentioned (``article@offset``), else the relation's rule."""
-        for row in getattr(self.kb, "merge_candidates", None) or []:
-            if (row.get("key_a"), row.get("key_b")) == (r.subject, r.object):
-                reason, where = row.get("reason", ""), row.get("evidence", "")
-                return f"{reason}; mentions: {where}" if where else reason
-        return r.rule.removeprefix("review:").strip() or "merge candidate"
-
-    def supporting_mentions(self, article_id: str, keys: Iterable[str], evidence: Span) -> list[URIRef]:
-        """The mentions of ``keys`` in the article whose spans overlap the evidence span."""
-        found: list[URIRef] = []
-        for key in keys:
-            for sp in self.mention_spans.get((article_id, key), []):
-                if sp.start < evidence.end and evidence.start < sp.end:
-                    found.append(URIRef(mention_iri(self.base, article_id, sp.start, sp.end)))
-        return found
-
-
 def to_dataset(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None) -> Dataset:
-    """Build the Dataset of a KnowledgeBase: one named graph per article plus entities and sources.
+    """The rdflib Dataset of a KnowledgeBase: one named graph per article plus entities, curated and sources.
 
-    ``base`` is the IRI base (``--base-iri``), without a trailing slash.
-    References to unknown entity keys are skipped, never turned into
-    dangling IRIs; each is logged and, when ``problems`` is given, appended
-    to it as one line (as the other stages report into ``BuildReport.problems``).
+    The quads are :func:`kg.store.kb_quads` (the one place kg's RDF is made),
+    parsed into rdflib: the API for small graphs (notebooks, tests, SHACL).
+    ``base`` is the IRI base (``--base-iri``). References to unknown entity
+    keys are skipped, never turned into dangling IRIs; each is logged and,
+    when ``problems`` is given, appended to it as one line.
     """
-    b = _Builder(kb, base.rstrip("/"), problems)
-    for key in sorted(kb.entities):
-        b.entity(kb.entities[key])
-    for source_id in sorted({a.source_id for a in kb.articles} | {d.id for d in kb.sources}):
-        b.source(source_id)
-    for article in kb.articles:
-        b.article(article)
-    b.mentions()
-    b.quantities()
-    b.relations()
-    return b.ds
+    ds = Dataset()
+    _bind(ds, base, kb)
+    data = "".join(map(nquad_line, kb_quads(kb, base, problems=problems)))
+    with quiet_rdflib():
+        ds.parse(data=data, format="nquads")
+    return ds
 
 
 # ------------------------------------------------------------------ exporting
@@ -493,111 +200,268 @@ def union_graph(ds: Dataset | Graph) -> Graph:
     return g
 
 
-def _named_graphs(ds: Dataset) -> list[Graph]:
-    """Non-empty graphs of a Dataset sorted by name (the default graph, if used, first)."""
-    graphs = [g for g in ds.graphs() if len(g)]
-    default = ds.default_graph.identifier
-    return sorted(graphs, key=lambda g: (g.identifier != default, str(g.identifier)))
+def kg_prefixes(base: str, kinds: Iterable[str]) -> dict[str, str]:
+    """kg's prefixes: the vocabularies (:data:`PREFIXES`) and one per IRI kind under ``base``
+    (``article:``, ``place:``, ``organization:`` for ``org/`` …)."""
+    out = {p: str(ns) for p, ns in PREFIXES.items()}
+    for kind in sorted(set(kinds) | {"article", "source", "graph"}):
+        name = _KEY_PREFIX_NAMES.get(kind, kind)
+        if _NCNAME.fullmatch(name) and name not in PREFIXES:
+            out[name] = f"{base.rstrip('/')}/{kind}/"
+    return out
 
 
-class _DecimalAsTyped:
-    """Serializer mixin: write xsd:decimal as ``"255000"^^xsd:decimal``, keeping the lexical form.
-
-    rdflib's shorthand would write ``255000.0``, which reads back as a
-    different lexical form than Oxigraph's canonical ``255000``.
-    """
-
-    def label(self, node: Node, position: int) -> str:
-        if isinstance(node, Literal) and node.datatype == XSD.decimal:
-            dt = self.get_pname(XSD.decimal, True) or f"<{XSD.decimal}>"  # type: ignore[attr-defined]
-            return f'"{node}"^^{dt}'
-        return super().label(node, position)  # type: ignore[misc]
+_GRAPH_ORDER = operator.itemgetter(3, 0, 1, 2)
 
 
-class _Turtle(_DecimalAsTyped, TurtleSerializer):
-    pass
+@dataclass
+class QuadData:
+    """The graph of a build ready for export: distinct quads (N-Triples terms, see :mod:`kg.store`)
+    sorted by (subject, predicate, object, graph), and the prefixes the readable formats use."""
+
+    quads: list[Quad]
+    prefixes: dict[str, str]
+    _by_graph: list[Quad] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_kb(cls, kb: KnowledgeBase, base: str = DEFAULT_BASE, *,
+                problems: list[str] | None = None) -> QuadData:
+        kinds = {k.split("/", 1)[0] for k in kb.entities if "/" in k}
+        return cls(sorted_quads(kb_quads(kb, base, problems=problems)), kg_prefixes(base, kinds))
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset | Graph) -> QuadData:
+        """The quads of an rdflib Dataset (or Graph: its triples in the default graph) and its prefixes."""
+        import pyoxigraph as ox
+
+        with quiet_rdflib():
+            data = ds.serialize(format="nquads" if isinstance(ds, Dataset) else "nt", encoding="utf-8")
+        quads: set[Quad] = set()
+        fmt = ox.RdfFormat.N_QUADS if isinstance(ds, Dataset) else ox.RdfFormat.N_TRIPLES
+        for q in ox.parse(data, format=fmt):
+            g = "" if isinstance(q, ox.Triple) or isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+            quads.add((str(q.subject), str(q.predicate), str(q.object), g))
+        return cls(sorted(quads), {p: str(ns) for p, ns in ds.namespaces()})
+
+    def by_graph(self) -> list[Quad]:
+        """The quads sorted by (graph, subject, predicate, object), computed once."""
+        if self._by_graph is None:
+            self._by_graph = sorted(self.quads, key=_GRAPH_ORDER)
+        return self._by_graph
+
+    def triples(self) -> Iterator[tuple[str, str, str]]:
+        """The distinct triples of the union of all graphs, sorted."""
+        last: tuple[str, str, str] | None = None
+        for q in self.quads:
+            t = (q[0], q[1], q[2])
+            if t != last:
+                yield t
+                last = t
+
+    def __len__(self) -> int:
+        return len(self.quads)
+
+    def triple_count(self) -> int:
+        """Distinct triples of the union of all graphs."""
+        return sum(1 for _ in self.triples())
 
 
-class _TriG(_DecimalAsTyped, TrigSerializer):
-    def __init__(self, store: Dataset) -> None:
-        # TrigSerializer.__init__ lists graphs with the deprecated Dataset.contexts(), in
-        # set order; list them sorted instead so the output does not depend on hashing.
-        self.contexts = _named_graphs(store)
-        self.default_context = store.default_graph.identifier
-        TurtleSerializer.__init__(self, store)
+def dataset_of(data: QuadData) -> Dataset:
+    """An rdflib Dataset holding ``data`` with its prefixes (for small graphs: rdflib adds ~50k quads/s)."""
+    ds = Dataset()
+    for prefix, ns in data.prefixes.items():
+        ds.bind(prefix, Namespace(ns), override=True, replace=True)
+    text = "".join(nquad_line(q) if q[3] else f"{q[0]} {q[1]} {q[2]} .\n" for q in data.quads)
+    with quiet_rdflib():
+        ds.parse(data=text, format="nquads")
+    return ds
 
 
-def _serialize(serializer: TurtleSerializer) -> bytes:
-    buf = BytesIO()
-    serializer.serialize(buf, encoding="utf-8")
-    return buf.getvalue()
+def _data(data: QuadData | Dataset | Graph) -> QuadData:
+    return data if isinstance(data, QuadData) else QuadData.from_dataset(data)
+
+
+Chunks = bytes | Iterable[bytes]
 
 
 @dataclass(frozen=True)
 class Exporter:
-    """One export format: its file name and a function rendering a Dataset to bytes."""
+    """One export format: its file name and a function rendering the graph to bytes (or chunks of bytes)."""
 
     name: str
     filename: str
-    render: Callable[[Dataset], bytes]
+    render: Callable[[QuadData], Chunks]
 
-    def __call__(self, ds: Dataset) -> bytes:
-        return self.render(ds)
+    def __call__(self, data: QuadData | Dataset) -> bytes:
+        out = self.render(_data(data))
+        return out if isinstance(out, bytes) else b"".join(out)
 
 
 EXPORTERS: dict[str, Exporter] = {}
 
 
-def register_exporter(name: str, filename: str) -> Callable[[Callable[[Dataset], bytes]], Callable[[Dataset], bytes]]:
-    """Decorator: register ``render(ds) -> bytes`` as the exporter for format ``name``."""
+def register_exporter(name: str, filename: str) -> Callable[[Callable[[QuadData], Chunks]],
+                                                           Callable[[QuadData], Chunks]]:
+    """Decorator: register ``render(data) -> bytes | Iterable[bytes]`` as the exporter for format ``name``."""
 
-    def wrap(render: Callable[[Dataset], bytes]) -> Callable[[Dataset], bytes]:
+    def wrap(render: Callable[[QuadData], Chunks]) -> Callable[[QuadData], Chunks]:
         EXPORTERS[name] = Exporter(name, filename, render)
         return render
 
     return wrap
 
 
+_CHUNK = 20_000  # lines per written chunk
+_PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
+
+
+def _encode(lines: Iterable[str]) -> Iterator[bytes]:
+    buf: list[str] = []
+    for line in lines:
+        buf.append(line)
+        if len(buf) >= _CHUNK:
+            yield "".join(buf).encode("utf-8")
+            buf.clear()
+    if buf:
+        yield "".join(buf).encode("utf-8")
+
+
+class _Compactor:
+    """Turtle names for N-Triples terms: ``<https://schema.org/text>`` → ``schema:text``; ``rdf:type``
+    → ``a`` as a predicate; typed literals get a prefixed datatype. Remembers which prefixes it used."""
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.by_ns = {ns: p for p, ns in sorted(prefixes.items(), reverse=True)}
+        self.prefixes = prefixes
+        self.cache: dict[str, str] = {}
+
+    def iri(self, term: str) -> str:
+        out = self.cache.get(term)
+        if out is None:
+            out = term
+            cut = max(term.rfind("/"), term.rfind("#")) + 1
+            prefix = self.by_ns.get(term[1:cut]) if cut else None
+            if prefix is not None:
+                local = term[cut:-1]
+                if local == "" or _PN_LOCAL.fullmatch(local):
+                    out = f"{prefix}:{local}"
+            if len(self.cache) < 1_000_000:
+                self.cache[term] = out
+        return out
+
+    def term(self, term: str) -> str:
+        if term[0] == "<":
+            return self.iri(term)
+        if term[-1] == ">":  # "lexical"^^<datatype>
+            cut = term.rfind("^^<")
+            return f"{term[:cut]}^^{self.iri(term[cut + 2:])}"
+        return term
+
+    def header(self, used: Iterable[str]) -> str:
+        lines = [f"@prefix {p}: <{self.prefixes[p]}> ." for p in sorted(set(used))]
+        return "\n".join(lines) + "\n\n" if lines else ""
+
+
+_RDF_TYPE = f"<{RDF.type}>"
+
+
+def _used_prefixes(c: _Compactor, triples: Iterable[tuple[str, str, str]]) -> set[str]:
+    """The prefixes the Turtle of ``triples`` uses (so only those are declared)."""
+    terms: set[str] = set()
+    for s, p, o in triples:
+        terms.add(s)
+        terms.add(p)
+        terms.add(o)
+    used: set[str] = set()
+    for t in terms:
+        if t[0] == '"':
+            if t[-1] != ">":
+                continue
+            t = t[t.rfind("^^<") + 2:]
+        name = c.iri(t)
+        if name[0] != "<":
+            used.add(name.split(":", 1)[0])
+    return used
+
+
+def _turtle_body(c: _Compactor, triples: Iterable[tuple[str, str, str]], indent: str = "") -> Iterator[str]:
+    """Subject blocks: ``s a C1, C2 ;\\n    p o1, o2 ;\\n    … .`` (rdf:type first, then predicates in order)."""
+    cur_s: str | None = None
+    cur_p: str | None = None
+    types: list[str] = []
+    rest: list[str] = []
+
+    def block() -> str:
+        parts = ([f"a {', '.join(types)}"] if types else []) + rest
+        return f"{indent}{c.iri(cur_s or '')} " + f" ;\n{indent}    ".join(parts) + " .\n\n"
+
+    for s, p, o in triples:
+        if s != cur_s:
+            if cur_s is not None:
+                yield block()
+            cur_s, cur_p, types, rest = s, None, [], []
+        obj = c.term(o)
+        if p == _RDF_TYPE:
+            types.append(obj)
+        elif p == cur_p:
+            rest[-1] += f", {obj}"
+        else:
+            cur_p = p
+            rest.append(f"{c.iri(p)} {obj}")
+    if cur_s is not None:
+        yield block()
+
+
 @register_exporter("turtle", "graph.ttl")
-def render_turtle(ds: Dataset) -> bytes:
-    """The union of all graphs as Turtle (subjects, predicates and objects sorted by rdflib)."""
-    return _serialize(_Turtle(union_graph(ds)))
+def render_turtle(data: QuadData) -> Iterator[bytes]:
+    """The union of all graphs as Turtle: kg's prefixes (those used), one block per subject, sorted."""
+    c = _Compactor(data.prefixes)
+    yield c.header(_used_prefixes(c, data.triples())).encode("utf-8")
+    yield from _encode(_turtle_body(c, data.triples()))
+
+
+def _graphs(quads: list[Quad]) -> Iterator[tuple[str, list[Quad]]]:
+    """(graph term, its quads) from quads sorted by graph."""
+    i = 0
+    while i < len(quads):
+        g = quads[i][3]
+        j = i
+        while j < len(quads) and quads[j][3] == g:
+            j += 1
+        yield g, quads[i:j]
+        i = j
 
 
 @register_exporter("trig", "graph.trig")
-def render_trig(ds: Dataset) -> bytes:
-    """Every named graph as TriG, graphs sorted by name."""
-    return _serialize(_TriG(ds))
+def render_trig(data: QuadData) -> Iterator[bytes]:
+    """Every named graph as TriG, graphs sorted by name, subjects sorted inside each."""
+    c = _Compactor(data.prefixes)
+    yield c.header(_used_prefixes(c, ((q[0], q[1], q[2]) for q in data.quads))
+                   | _used_prefixes(c, ((q[3], q[3], q[3]) for q in data.quads if q[3]))).encode("utf-8")
+
+    def lines() -> Iterator[str]:
+        for g, quads in _graphs(data.by_graph()):
+            triples = ((q[0], q[1], q[2]) for q in quads)
+            if not g:
+                yield from _turtle_body(c, triples)
+                continue
+            yield f"{c.iri(g)} {{\n"
+            body = "".join(_turtle_body(c, triples, "    "))
+            yield body.rstrip("\n") + "\n}\n\n"
+
+    yield from _encode(lines())
 
 
 @register_exporter("nquads", "graph.nq")
-def render_nquads(ds: Dataset) -> bytes:
+def render_nquads(data: QuadData) -> Iterator[bytes]:
     """N-Quads, one line per quad, lines sorted."""
-    lines: list[str] = []
-    default = ds.default_graph.identifier
-    for g in _named_graphs(ds):
-        nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        for line in nt.splitlines():
-            line = line.rstrip()
-            if not line:
-                continue
-            if g.identifier == default:
-                lines.append(line)
-            else:
-                lines.append(f"{line[:-1].rstrip()} <{g.identifier}> .")
-    lines.sort()
-    return "".join(f"{line}\n" for line in lines).encode("utf-8")
+    return _encode(f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n" for s, p, o, g in data.quads)
 
 
-def _jsonld_value(o: Node) -> dict[str, str]:
-    if isinstance(o, Literal):
-        value: dict[str, str] = {"@value": str(o)}
-        if o.language:
-            value["@language"] = o.language
-        elif o.datatype is not None and o.datatype != XSD.string:
-            value["@type"] = str(o.datatype)
-        return value
-    return {"@id": str(o)}
+@register_exporter("ntriples", "graph.nt")
+def render_ntriples(data: QuadData) -> Iterator[bytes]:
+    """The union of all graphs as N-Triples, one line per distinct triple, lines sorted (diffable)."""
+    return _encode(f"{s} {p} {o} .\n" for s, p, o in data.triples())
 
 
 CONTEXT_FILE = Path(__file__).resolve().parent / "schema" / "context.jsonld"
@@ -610,8 +474,28 @@ def jsonld_context() -> dict[str, Any]:
     return context
 
 
+def _json_value(term: str, compact: Callable[[str], str]) -> dict[str, str]:
+    """A JSON-LD value object of an N-Triples term (its escapes are JSON escapes too)."""
+    if term[0] == "<":
+        return {"@id": term[1:-1]}
+    cut = term.rfind('"')
+    value: dict[str, str] = {"@value": json.loads(term[: cut + 1])}
+    rest = term[cut + 1 :]
+    if rest.startswith("@"):
+        value["@language"] = rest[1:]
+    elif rest.startswith("^^<") and rest[3:-1] != str(XSD.string):
+        value["@type"] = compact(rest[3:-1])
+    return value
+
+
+def _dumps(obj: Any, depth: int) -> str:
+    """``json.dumps(obj, indent=1, sort_keys=True)`` as it would appear ``depth`` levels deep."""
+    text = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True)
+    return text.replace("\n", "\n" + " " * depth) if depth else text
+
+
 @register_exporter("json-ld", "graph.jsonld")
-def render_jsonld(ds: Dataset) -> bytes:
+def render_jsonld(data: QuadData) -> Iterator[bytes]:
     """JSON-LD 1.1 in expanded node form under kg's context; graphs, nodes and values sorted.
 
     The ``@context`` is the whole of ``schema/context.jsonld``, embedded so the
@@ -619,58 +503,65 @@ def render_jsonld(ds: Dataset) -> bytes:
     (``schema:headline``, ``kg:Mention``) where one of its prefixes fits; node
     IRIs are written in full. Literals keep their lexical form
     (``{"@value": "255000", "@type": "xsd:decimal"}``), so the context's
-    term definitions never change a value.
+    term definitions never change a value. Written one graph at a time: the
+    bytes are those of ``json.dumps(document, indent=1, sort_keys=True)``.
     """
     context = jsonld_context()
     prefixes = {p: ns for p, ns in context.items() if isinstance(ns, str) and ns.endswith(("/", "#"))}
     by_ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: (-len(x[0]), x[1]))
+    cache: dict[str, str] = {}
 
     def compact(iri: str) -> str:
-        for ns, p in by_ns:
-            local = iri[len(ns) :]
-            if iri.startswith(ns) and _NCNAME.fullmatch(local):
-                return f"{p}:{local}"
-        return iri
-
-    def value(o: Node) -> dict[str, str]:
-        out = _jsonld_value(o)
-        if "@type" in out:
-            out["@type"] = compact(out["@type"])
+        out = cache.get(iri)
+        if out is None:
+            out = iri
+            for ns, p in by_ns:
+                local = iri[len(ns) :]
+                if iri.startswith(ns) and _NCNAME.fullmatch(local):
+                    out = f"{p}:{local}"
+                    break
+            cache[iri] = out
         return out
 
-    def nodes(g: Graph) -> list[dict[str, Any]]:
+    def key(v: Any) -> str:
+        return json.dumps(v, sort_keys=True, ensure_ascii=False)
+
+    def nodes(quads: list[Quad]) -> list[dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
-        for s, p, o in g:
-            node = out.setdefault(str(s), {"@id": str(s)})
-            if p == RDF.type and not isinstance(o, Literal):
-                node.setdefault("@type", []).append(compact(str(o)))
+        for s, p, o, _ in quads:
+            iri = s[1:-1]
+            node = out.get(iri)
+            if node is None:
+                node = out[iri] = {"@id": iri}
+            if p == _RDF_TYPE and o[0] == "<":
+                node.setdefault("@type", []).append(compact(o[1:-1]))
             else:
-                node.setdefault(compact(str(p)), []).append(value(o))
+                node.setdefault(compact(p[1:-1]), []).append(_json_value(o, compact))
         for node in out.values():
             for values in node.values():
-                if isinstance(values, list):
-                    values.sort(key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+                if isinstance(values, list) and len(values) > 1:
+                    values.sort(key=key)
         return [out[s] for s in sorted(out)]
 
-    default = ds.default_graph.identifier
-    top: dict[str, dict[str, Any]] = {}
-    for g in _named_graphs(ds):
-        if g.identifier == default:
-            for node in nodes(g):
+    def items() -> Iterator[str]:
+        groups = {g: quads for g, quads in _graphs(data.by_graph())}
+        top: dict[str, Any] = {}
+        if "" in groups:  # the default graph's nodes sit at the top level, among the named graphs
+            for node in nodes(groups.pop("")):
                 top[node["@id"]] = node
-        else:
-            name = str(g.identifier)
-            top.setdefault(name, {"@id": name})["@graph"] = nodes(g)
-    doc = {"@context": context, "@graph": [top[k] for k in sorted(top)]}
-    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+        names = {g[1:-1]: g for g in groups}
+        for name in sorted(set(top) | set(names)):
+            item = top.get(name, {"@id": name})
+            if name in names:
+                item["@graph"] = nodes(groups[names[name]])
+            yield _dumps(item, 2)
 
-
-@register_exporter("ntriples", "graph.nt")
-def render_ntriples(ds: Dataset) -> bytes:
-    """The union of all graphs as N-Triples, one line per distinct triple, lines sorted (diffable)."""
-    nt = union_graph(ds).serialize(format="nt", encoding="utf-8").decode("utf-8")
-    lines = sorted({line.rstrip() for line in nt.splitlines() if line.strip()})
-    return "".join(f"{line}\n" for line in lines).encode("utf-8")
+    yield ('{\n "@context": ' + _dumps(context, 1) + ',\n "@graph": [').encode("utf-8")
+    first = True
+    for chunk in _encode(f"{'' if i == 0 else ','}\n  {text}" for i, text in enumerate(items())):
+        first = False
+        yield chunk
+    yield ("]\n}\n" if first else "\n ]\n}\n").encode("utf-8")
 
 
 def atomic_write(path: Path, data: bytes) -> Path:
@@ -699,16 +590,42 @@ def _write_all(fh: IO[bytes], data: bytes) -> None:
     os.fsync(fh.fileno())
 
 
-def write_exports(ds: Dataset, out_dir: Path, formats: Iterable[str] | None = None) -> dict[str, Path]:
-    """Render ``ds`` in every registered format (or ``formats``) and write them into ``out_dir``.
+def write_exports(data: QuadData | Dataset, out_dir: Path, formats: Iterable[str] | None = None,
+                  seconds: dict[str, float] | None = None) -> dict[str, Path]:
+    """Write the graph in every registered format (or ``formats``) into ``out_dir``.
 
-    Returns ``{format name: path}``. All formats are rendered before any file
-    is written, and each file is replaced atomically, so a failed export
-    never leaves a half-written file. Unknown format names raise KeyError.
+    ``data`` is a :class:`QuadData` (a build) or an rdflib Dataset. Returns
+    ``{format name: path}``. Every format is written to a temporary file first
+    and the files are renamed only when all succeeded, so a failed export never
+    leaves a half-written or mixed set. ``seconds`` (if given) receives the
+    time each format took. Unknown format names raise KeyError.
     """
+    quad_data = _data(data)
     names = list(EXPORTERS) if formats is None else list(formats)
     exporters = [EXPORTERS[name] for name in names]
-    with quiet_rdflib():
-        rendered = [(exp, exp(ds)) for exp in exporters]
     out_dir = Path(out_dir)
-    return {exp.name: atomic_write(out_dir / exp.filename, data) for exp, data in rendered}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Exporter, str]] = []
+    try:
+        for exp in exporters:
+            clock = time.perf_counter()
+            fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{exp.filename}.", suffix=".tmp")
+            written.append((exp, tmp))
+            with os.fdopen(fd, "wb") as fh, quiet_rdflib():
+                out = exp.render(quad_data)
+                for chunk in [out] if isinstance(out, bytes) else out:
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+            if seconds is not None:
+                seconds[f"export {exp.name}"] = time.perf_counter() - clock
+    except BaseException:
+        for _, tmp in written:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    paths: dict[str, Path] = {}
+    for exp, tmp in written:
+        os.replace(tmp, out_dir / exp.filename)
+        paths[exp.name] = out_dir / exp.filename
+    return paths

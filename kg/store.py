@@ -1,0 +1,505 @@
+"""KnowledgeBase → quads without rdflib, and the Oxigraph store they load into.
+
+:func:`kb_quads` writes the graph of a KnowledgeBase as quads of N-Triples
+term strings (``('<…/mention/10-13>', '<…#type>', '<…#Mention>', '<…/article/a1>')``),
+one Python tuple per quad, with no rdflib object per term: at 10⁵ articles
+(several million quads) this takes seconds where building an rdflib Dataset
+takes minutes. It is the only place the RDF of a build is made:
+:func:`kg.rdf.to_dataset` parses these quads into rdflib for small graphs,
+and the exports (:mod:`kg.rdf`) are written from them.
+
+Graphs and terms (see also the :mod:`kg.rdf` docstring):
+
+    {base}/article/{id}     the article node, its mentions, quantities and the
+                            relations it is evidence for (with their provenance)
+    {base}/graph/entities   entity descriptions from resolution
+    {base}/graph/curated    curated facts (always present: it describes itself)
+    {base}/graph/sources    the source pages: digest, encoding, newspaper, date
+
+:func:`load_store` bulk-loads quads into a :class:`pyoxigraph.Store` (in
+memory, or on disk in a directory that ``kg query DIR`` opens later).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.iris import (
+    DEFAULT_BASE,
+    article_iri,
+    entity_iri,
+    graph_iri,
+    graph_statement_iri,
+    mention_iri,
+    pinyin_label,
+    quantity_iri,
+    source_iri,
+    statement_iri,
+)
+from kg.models import Article, Entity, KnowledgeBase, Relation, Span
+
+__all__ = ["Quad", "STORE_MARKER", "kb_quads", "literal", "load_store", "nquad_line", "open_store"]
+
+log = logging.getLogger(__name__)
+
+Quad = tuple[str, str, str, str]
+"""(subject, predicate, object, graph) as N-Triples terms: ``<iri>`` or ``"literal"@zh`` …"""
+
+STORE_MARKER = "kg-store.txt"
+"""A file kg writes into a store directory, so ``kg query DIR`` knows the folder is a kg store."""
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_KG = "https://kg.example.org/ns#"
+_SCHEMA = "https://schema.org/"
+_OA = "http://www.w3.org/ns/oa#"
+_PROV = "http://www.w3.org/ns/prov#"
+
+ZH = "zh"
+PINYIN = "zh-latn-pinyin"
+QUOTE_CONTEXT = 10  # characters of oa:prefix / oa:suffix around a quoted span
+MERGE_CANDIDATE = "mergeCandidate"
+FUNCTIONAL_ZONE = "功能区"
+CURATED_RULE_PREFIX = "curated"
+CURATED_ATTRIBUTE = "curated"
+
+
+class _V:
+    """N-Triples IRI terms of one namespace: ``_V(ns).name`` → ``'<ns+name>'``."""
+
+    def __init__(self, ns: str) -> None:
+        self._ns = ns
+
+    def __getattr__(self, name: str) -> str:
+        term = f"<{self._ns}{name}>"
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> str:
+        return self.__getattr__(name)
+
+
+RDF, RDFS, SKOS, XSD = _V(_RDF), _V(_RDFS), _V(_SKOS), _V(_XSD)
+KG, SCHEMA, OA, PROV = _V(_KG), _V(_SCHEMA), _V(_OA), _V(_PROV)
+
+ENTITY_CLASSES: dict[str, str] = {t: KG[t] for t in ("AdministrativeArea", "Place", "Organization", "Program",
+                                                      "Person")}
+RELATION_TERMS: dict[str, str] = {
+    "locatedIn": SCHEMA.containedInPlace,
+    "reportedBy": SCHEMA.publisher,
+    "about": SCHEMA.about,
+    "author": SCHEMA.author,
+    "creator": SCHEMA.creator,
+}
+UNIT_CODES: dict[str, str] = {"m2": "MTK", "m": "MTR", "km": "KMT", "km2": "KMK", "ha": "HAR", "t": "TNE"}
+
+
+def _escapes() -> dict[int, str]:
+    """Oxigraph's escapes (canonical N-Triples: ``\\n``, ``\\"``, ``\\u0001`` …), so kg's lines equal its own."""
+    table: dict[int, str] = {}
+    for code in range(0x100):
+        c = chr(code)
+        written = str(ox.Literal(c))[1:-1]
+        if written != c:
+            table[code] = written
+    return table
+
+
+_ESCAPES = _escapes()
+
+
+def literal(text: str, lang: str | None = None, datatype: str | None = None) -> str:
+    """An N-Triples (and Turtle) literal: ``"text"``, ``"text"@lang`` or ``"text"^^<datatype>``.
+
+    ``datatype`` is an N-Triples IRI term (``XSD.decimal``); backslash, quote,
+    line breaks, tabs and other control characters are escaped as Oxigraph
+    writes them (canonical N-Triples), so a line reads back to the same string.
+    """
+    body = text.translate(_ESCAPES)
+    if lang:
+        return f'"{body}"@{lang}'
+    if datatype:
+        return f'"{body}"^^{datatype}'
+    return f'"{body}"'
+
+
+def nquad_line(q: Quad) -> str:
+    """One N-Quads line (with its newline)."""
+    return f"{q[0]} {q[1]} {q[2]} {q[3]} .\n"
+
+
+def _decimal(value: Decimal) -> str:
+    """An xsd:decimal literal in plain notation: Decimal('2.55E+5') → "255000"."""
+    return f'"{format(value.normalize(), "f")}"^^{XSD.decimal}'
+
+
+def _int(value: int) -> str:
+    return f'"{value}"^^{XSD.integer}'
+
+
+def _nni(value: int) -> str:
+    return f'"{value}"^^{XSD.nonNegativeInteger}'
+
+
+class _Emitter:
+    """Writes one KnowledgeBase as quads; ``node`` maps entity keys and article ids to IRI terms."""
+
+    def __init__(self, kb: KnowledgeBase, base: str, problems: list[str] | None = None) -> None:
+        self.kb = kb
+        self.problems = problems
+        self.base = base
+        self.quads: list[Quad] = []
+        self.entities_graph = f"<{graph_iri(base, 'entities')}>"
+        self.curated_graph = f"<{graph_iri(base, 'curated')}>"
+        self.sources_graph = f"<{graph_iri(base, 'sources')}>"
+        self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
+        self.article_terms: dict[str, str] = {a: f"<{article_iri(base, a)}>" for a in self.articles}
+        self.entity_terms: dict[str, str] = {}
+        self.sources = {d.id: d for d in kb.sources}
+        self.people: dict[str, str] = {}
+        persons = [(key, e) for key, e in sorted(kb.entities.items()) if e.type == "Person"]
+        for key, e in persons:
+            for label in e.labels:
+                self.people.setdefault(label, key)
+        self.people.update({e.name: key for key, e in persons})
+        self.mention_spans: dict[tuple[str, str], list[Span]] = {}
+        for rm in kb.mentions:
+            self.mention_spans.setdefault((rm.mention.article_id, rm.entity), []).append(rm.mention.span)
+        self.merge_rows = {(row.get("key_a"), row.get("key_b")): row
+                           for row in reversed(getattr(kb, "merge_candidates", None) or [])}
+        self._curated_self()
+
+    def _curated_self(self) -> None:
+        g = name = self.curated_graph
+        add = self.quads.append
+        add((name, RDF.type, PROV.Bundle, g))
+        add((name, RDFS.label, literal("curated facts", "en"), g))
+        add((name, RDFS.label, literal("人工整理的事实", ZH), g))
+        add((name, RDFS.comment, literal(
+            "Entities and relations from curated files (sources/curated/*.yaml); they win over extraction.",
+            "en"), g))
+
+    # -- helpers
+
+    def problem(self, message: str) -> None:
+        log.warning("kg.rdf: %s", message)
+        if self.problems is not None:
+            self.problems.append(f"rdf: {message}")
+
+    def entity_term(self, key: str) -> str:
+        term = self.entity_terms.get(key)
+        if term is None:
+            term = self.entity_terms[key] = f"<{entity_iri(self.base, key)}>"
+        return term
+
+    def node(self, ref: str) -> str | None:
+        if ref in self.kb.entities:
+            return self.entity_term(ref)
+        if ref in self.articles:
+            return self.article_terms[ref]
+        self.problem(f"{ref!r} is neither an entity key nor an article id; its triples are skipped")
+        return None
+
+    def article_graph(self, article_id: str | None) -> str:
+        if article_id is None or article_id not in self.articles:
+            return self.entities_graph
+        return self.article_terms[article_id]
+
+    def article_term(self, article_id: str) -> str:
+        term = self.article_terms.get(article_id)
+        return term if term is not None else f"<{article_iri(self.base, article_id)}>"
+
+    def target(self, g: str, owner: str, article_id: str, span: Span, exact: str | None) -> str:
+        add = self.quads.append
+        source = self.article_term(article_id)
+        target, pos, quote = f"<{owner}#target>", f"<{owner}#pos>", f"<{owner}#quote>"
+        add((target, RDF.type, OA.SpecificResource, g))
+        add((target, OA.hasSource, source, g))
+        add((target, OA.hasSelector, pos, g))
+        add((pos, RDF.type, OA.TextPositionSelector, g))
+        add((pos, OA.start, _nni(span.start), g))
+        add((pos, OA.end, _nni(span.end), g))
+        article = self.articles.get(article_id)
+        text = article.text if article is not None else None
+        if exact is None and text is not None:
+            exact = text[span.start : span.end]
+        if exact is not None:
+            add((target, OA.hasSelector, quote, g))
+            add((quote, RDF.type, OA.TextQuoteSelector, g))
+            add((quote, OA.exact, literal(exact), g))
+            if text is not None:
+                add((quote, OA.prefix, literal(text[max(0, span.start - QUOTE_CONTEXT) : span.start]), g))
+                add((quote, OA.suffix, literal(text[span.end : span.end + QUOTE_CONTEXT]), g))
+        return target
+
+    # -- stages
+
+    def entity(self, e: Entity) -> None:
+        add = self.quads.append
+        curated = e.attributes.get(CURATED_ATTRIBUTE) == "true"
+        g, s = self.curated_graph if curated else self.entities_graph, self.entity_term(e.key)
+        cls = KG.FunctionalZone if e.type == "AdministrativeArea" and e.subtype == FUNCTIONAL_ZONE else None
+        add((s, RDF.type, cls or ENTITY_CLASSES[e.type], g))
+        if e.attributes.get("newspaper") == "true":
+            add((s, RDF.type, SCHEMA.NewsMediaOrganization, g))
+        add((s, RDFS.label, literal(e.name, ZH), g))
+        pinyin = pinyin_label(e.name)
+        if pinyin:
+            add((s, RDFS.label, literal(pinyin, PINYIN), g))
+        for label in e.labels:
+            if label and label != e.name:
+                add((s, SKOS.altLabel, literal(label, ZH), g))
+        if e.subtype:
+            add((s, KG.level, literal(e.subtype), g))
+        if e.code:
+            add((s, KG.divisionCode, literal(e.code), g))
+        add((s, KG.linked, literal("true" if e.linked else "false", datatype=XSD.boolean), g))
+        qualified = e.attributes.get("qualified_name") or e.attributes.get("qualifiedName")
+        if qualified:
+            add((s, KG.qualifiedName, literal(qualified, ZH), g))
+        if e.parent:
+            parent = self.node(e.parent)
+            if parent is not None:
+                add((s, SCHEMA.containedInPlace, parent, g))
+
+    def source(self, doc_id: str) -> None:
+        add = self.quads.append
+        doc = self.sources.get(doc_id)
+        g, s = self.sources_graph, f"<{source_iri(self.base, doc_id)}>"
+        add((s, RDF.type, SCHEMA.CreativeWork, g))
+        if doc is not None:
+            add((s, KG.sha256, literal(doc.sha256), g))
+            add((s, KG.encoding, literal(doc.encoding), g))
+            meta = doc.metadata
+        else:
+            meta = next(a.metadata for a in self.kb.articles if a.source_id == doc_id)
+        if meta.newspaper:
+            add((s, KG.newspaper, literal(meta.newspaper, ZH), g))
+        if meta.date:
+            add((s, SCHEMA.datePublished, literal(meta.date.isoformat(), datatype=XSD.date), g))
+        if meta.page:
+            add((s, SCHEMA.pagination, literal(meta.page), g))
+        if meta.section:
+            add((s, SCHEMA.articleSection, literal(meta.section, ZH), g))
+        if meta.url:
+            add((s, SCHEMA.url, literal(meta.url, datatype=XSD.anyURI), g))
+
+    def article(self, a: Article) -> None:
+        add = self.quads.append
+        g = s = self.article_terms[a.id]
+        add((s, RDF.type, SCHEMA.Photograph if a.kind == "photo" else SCHEMA.NewsArticle, g))
+        if a.headline:
+            add((s, SCHEMA.headline, literal(a.headline, ZH), g))
+        if a.kicker:
+            add((s, KG.kicker, literal(a.kicker, ZH), g))
+        if a.dateline_place:
+            add((s, KG.datelinePlace, literal(a.dateline_place, ZH), g))
+        add((s, SCHEMA.text, literal(a.text, ZH), g))
+        add((s, SCHEMA.position, _int(a.index), g))
+        add((s, SCHEMA.isPartOf, f"<{source_iri(self.base, a.source_id)}>", g))
+        add((s, KG.paragraphCount, _int(len(a.paragraphs)), g))
+        add((s, KG.sourceLines, literal(f"{a.source_lines[0]}-{a.source_lines[1]}"), g))
+        if a.metadata.date:
+            add((s, SCHEMA.datePublished, literal(a.metadata.date.isoformat(), datatype=XSD.date), g))
+        people = self.people
+        for name in a.correspondents:
+            if name in people:
+                add((s, SCHEMA.author, self.entity_term(people[name]), g))
+        for name in a.photographers:
+            if name in people:
+                add((s, SCHEMA.creator, self.entity_term(people[name]), g))
+
+    def mentions(self) -> None:
+        add = self.quads.append
+        entities = self.kb.entities
+        for rm in self.kb.mentions:
+            m = rm.mention
+            if rm.entity not in entities:
+                self.problem(f"{m.article_id}: mention {m.surface!r} at {m.span.start}-{m.span.end} resolves "
+                             f"to unknown entity {rm.entity!r}; skipped")
+                continue
+            entity = self.entity_term(rm.entity)
+            g = self.article_graph(m.article_id)
+            article = self.article_term(m.article_id)
+            s = mention_iri(self.base, m.article_id, m.span.start, m.span.end)
+            node = f"<{s}>"
+            add((node, RDF.type, KG.Mention, g))
+            add((node, RDF.type, OA.Annotation, g))
+            add((node, OA.motivatedBy, OA.identifying, g))
+            add((node, KG.mentionOf, entity, g))
+            add((node, KG.inArticle, article, g))
+            if m.rule:
+                add((node, KG.rule, literal(m.rule), g))
+            add((node, OA.hasTarget, self.target(g, s, m.article_id, m.span, m.surface), g))
+            if m.article_id in self.articles:
+                add((article, SCHEMA.mentions, entity, g))
+
+    def quantities(self) -> None:
+        add = self.quads.append
+        for q in self.kb.quantities:
+            g = self.article_graph(q.article_id)
+            article = self.article_term(q.article_id)
+            s = quantity_iri(self.base, q.article_id, q.span.start, q.span.end)
+            node = f"<{s}>"
+            add((node, RDF.type, SCHEMA.QuantitativeValue, g))
+            if q.value is not None:
+                add((node, SCHEMA.value, _decimal(q.value), g))
+            if q.min_value is not None:
+                add((node, SCHEMA.minValue, _decimal(q.min_value), g))
+            if q.max_value is not None:
+                add((node, SCHEMA.maxValue, _decimal(q.max_value), g))
+            add((node, SCHEMA.unitText, literal(q.unit), g))
+            if q.unit in UNIT_CODES:
+                add((node, SCHEMA.unitCode, literal(UNIT_CODES[q.unit]), g))
+            add((node, KG.qualifier, literal(q.qualifier), g))
+            if q.measures:
+                add((node, KG.measures, literal(q.measures, ZH), g))
+            if q.subject:
+                about = self.node(q.subject)
+                if about is not None:
+                    add((node, KG.about, about, g))
+            for key in getattr(q, "recipients", None) or []:
+                recipient = self.node(key)
+                if recipient is not None:
+                    add((node, KG.recipient, recipient, g))
+            add((node, KG.inArticle, article, g))
+            add((node, PROV.wasDerivedFrom, article, g))
+            target = self.target(g, s, q.article_id, q.span, q.surface)
+            add((node, KG.evidence, target, g))
+            add((node, PROV.wasDerivedFrom, target, g))
+
+    def relations(self) -> None:
+        import re
+
+        ncname = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+        add = self.quads.append
+        for r in self.kb.relations:
+            subject, obj = self.node(r.subject), self.node(r.object)
+            if subject is None or obj is None:
+                continue
+            predicate = RELATION_TERMS.get(r.predicate)
+            if predicate is None:
+                if not ncname.fullmatch(r.predicate):
+                    self.problem(f"relation predicate {r.predicate!r} is not a name (letters, digits, _); skipped")
+                    continue
+                predicate = KG[r.predicate]
+            curated = r.rule.startswith(CURATED_RULE_PREFIX)
+            g = self.curated_graph if curated else self.article_graph(r.article_id)
+            add((subject, predicate, obj, g))
+            in_article = r.article_id is not None and r.article_id in self.articles
+            merge = r.predicate == MERGE_CANDIDATE
+            if not in_article and not curated and not merge:
+                continue
+            start, end = (r.evidence.start, r.evidence.end) if r.evidence else (None, None)
+            if r.article_id is not None and in_article:
+                s = statement_iri(self.base, r.article_id, r.subject, r.predicate, r.object, start, end)
+            else:
+                s = graph_statement_iri(self.base, "curated" if curated else "entities", r.subject, r.predicate,
+                                        r.object)
+            node = f"<{s}>"
+            add((node, RDF.type, RDF.Statement, g))
+            add((node, RDF.subject, subject, g))
+            add((node, RDF.predicate, predicate, g))
+            add((node, RDF.object, obj, g))
+            if r.rule:
+                add((node, KG.rule, literal(r.rule), g))
+            if merge:
+                add((node, KG.evidence, literal(self.merge_evidence(r)), g))
+            if r.article_id is None or not in_article:
+                if curated:
+                    add((node, PROV.wasDerivedFrom, self.curated_graph, g))
+                continue
+            article = self.article_term(r.article_id)
+            add((node, KG.inArticle, article, g))
+            add((node, PROV.wasDerivedFrom, article, g))
+            if r.evidence is not None:
+                target = self.target(g, s, r.article_id, r.evidence, None)
+                add((node, KG.evidence, target, g))
+                add((node, PROV.wasDerivedFrom, target, g))
+                for mention in self.supporting_mentions(r.article_id, (r.subject, r.object), r.evidence):
+                    add((node, PROV.wasDerivedFrom, mention, g))
+
+    def merge_evidence(self, r: Relation) -> str:
+        row = self.merge_rows.get((r.subject, r.object))
+        if row is not None:
+            reason, where = row.get("reason", ""), row.get("evidence", "")
+            return f"{reason}; mentions: {where}" if where else reason
+        return r.rule.removeprefix("review:").strip() or "merge candidate"
+
+    def supporting_mentions(self, article_id: str, keys: Iterable[str], evidence: Span) -> list[str]:
+        found: list[str] = []
+        for key in keys:
+            for sp in self.mention_spans.get((article_id, key), []):
+                if sp.start < evidence.end and evidence.start < sp.end:
+                    found.append(f"<{mention_iri(self.base, article_id, sp.start, sp.end)}>")
+        return found
+
+
+def kb_quads(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None) -> list[Quad]:
+    """Every quad of the KnowledgeBase's graph, as N-Triples term strings (duplicates possible, unsorted).
+
+    References to unknown entity keys are skipped, never turned into dangling
+    IRIs; each is logged and, when ``problems`` is given, appended to it.
+    """
+    e = _Emitter(kb, base.rstrip("/"), problems)
+    for key in sorted(kb.entities):
+        e.entity(kb.entities[key])
+    for source_id in sorted({a.source_id for a in kb.articles} | {d.id for d in kb.sources}):
+        e.source(source_id)
+    for article in kb.articles:
+        e.article(article)
+    e.mentions()
+    e.quantities()
+    e.relations()
+    return e.quads
+
+
+def sorted_quads(quads: Iterable[Quad]) -> list[Quad]:
+    """Distinct quads sorted by (subject, predicate, object, graph): the order of sorted N-Quads lines."""
+    return sorted(set(quads))
+
+
+# ------------------------------------------------------------------ the Oxigraph store
+
+
+def _chunks(quads: Sequence[Quad], size: int = 200_000) -> Iterator[bytes]:
+    for i in range(0, len(quads), size):
+        yield "".join(map(nquad_line, quads[i : i + size])).encode("utf-8")
+
+
+def load_store(quads: Sequence[Quad], path: str | Path | None = None) -> ox.Store:
+    """A :class:`pyoxigraph.Store` holding ``quads``: in memory, or on disk in directory ``path``
+    (replacing a store kg wrote there before). The default graph is left empty: queries use
+    :func:`kg.query.open_store`, which reads the union of the named graphs."""
+    if path is not None:
+        import shutil
+
+        path = Path(path)
+        if path.exists():
+            if not (path / STORE_MARKER).exists() and any(path.iterdir()):
+                from kg.errors import KgError
+
+                raise KgError(f"{path}: not empty and not a kg store; give an empty or new folder to --store")
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        store = ox.Store(str(path))
+    else:
+        store = ox.Store()
+    for chunk in _chunks(quads):
+        store.bulk_load(input=chunk, format=ox.RdfFormat.N_QUADS, lenient=True)
+    if path is not None:
+        store.flush()
+        (Path(path) / STORE_MARKER).write_text(f"kg Oxigraph store: {len(quads)} quads\n", encoding="utf-8")
+    return store
+
+
+def open_store(path: str | Path) -> ox.Store:
+    """Open a store directory kg wrote (read-only)."""
+    return ox.Store.read_only(str(path))
