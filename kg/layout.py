@@ -301,11 +301,7 @@ def _caption_credit(text: str) -> list[Byline]:
     m = CREDIT.search(text)
     if not m:
         return []
-    out = []
-    for nm in re.finditer(_CJK + r"{2,4}", m.group("names")):
-        s = m.start("names") + nm.start()
-        out.append(Byline(name=nm.group(), role="摄影", span=Span(start=s, end=s + len(nm.group()))))
-    return out
+    return [b.model_copy(update={"role": "摄影"}) for b in parse_credits(m.group("names"), m.start("names"))]
 
 
 def layout(doc: SourceDocument) -> list[Article]:

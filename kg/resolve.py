@@ -54,6 +54,8 @@ VILLAGE_KINDS = ("村", "社区")
 LOCAL_BODIES = ("党委", "党工委", "人民政府", "办事处", "政府")
 # A place said to lie somewhere: 微山县地处微山湖与京杭大运河交汇处, 某县位于山东省西南部.
 SITUATED = re.compile(r"(?:地处|位于|坐落于|地处于)")
+# News agencies whose wire stories a paper prints under their own dateline (新华社济南5月28日电).
+AGENCIES = ("新华社", "中新社", "人民网", "新华网", "中国新闻社")
 SENTENCE_ENDS = "。！？；\n"
 @lru_cache(maxsize=1)
 def _abbreviations() -> tuple[tuple[str, str], ...]:
@@ -108,6 +110,8 @@ class _Context:
     org: str | None = None  # the body named by the last title (镇党委 in 镇党委书记)
     named: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, level) → key, this article
     first: dict[str, str] = field(default_factory=dict)  # 县/区/市/镇/乡 → the article's first such place
+    first_county: str | None = None  # the article's own county: its first county-level place
+    last_place: tuple[int, str] | None = None  # (end offset, key) of the place mention just resolved
     seen: list[str] = field(default_factory=list)
 
     def home(self) -> str | None:
@@ -208,6 +212,8 @@ class Resolver:
                 "镇": "镇", "乡": "乡", "街道": "镇"}.get(lvl)
         if char:
             ctx.first.setdefault(char, key)
+        if lvl in COUNTY_KINDS and ctx.first_county is None:
+            ctx.first_county = key
 
     def place(self, m: Mention, ctx: _Context) -> str | None:
         """Resolve a place mention in its article context; returns the entity key."""
@@ -236,8 +242,13 @@ class Resolver:
         if level in TOWN_KINDS + VILLAGE_KINDS and (name, level) in ctx.named:
             return ctx.named[(name, level)]  # named again in the same article: the same place
         parent: str | None
+        adjacent = (ctx.last_place[1] if ctx.last_place and ctx.last_place[0] == m.span.start else None)
         if level in TOWN_KINDS:
-            parent = ctx.county or ctx.city
+            # right after its county (郓城县黄安镇), else the article's own county, not a neighbour named since
+            if adjacent and self.kb.entities[adjacent].subtype in COUNTY_KINDS:
+                parent = adjacent
+            else:
+                parent = ctx.first_county or ctx.county or ctx.city
         elif level in VILLAGE_KINDS:
             parent = ctx.town or ctx.county
         elif level == "功能区":
@@ -360,7 +371,7 @@ class Resolver:
         names (镇党委 in 镇党委书记) and a 第一书记 serves the village in context.
         """
         name = m.name or m.surface
-        if m.rule in ("title-name", "name-repeat", "roster"):
+        if m.rule in ("title-name", "name-repeat", "roster", "speaker"):
             same = [k for k in self._by_name.get(("Person", name), [])
                     if k.split("/", 1)[1].split("-", 1)[0].isdigit()] if ctx.county is None else []
             where = ctx.county or ctx.city or ctx.province
@@ -523,7 +534,15 @@ class Resolver:
             a = ex.article
             self.kb.articles.append(a)
             ctx = self._context_from(ex)
-            paper = self.newspaper(a.metadata) if a.dateline else None
+            agency = next((w for w in AGENCIES if a.dateline and a.text.startswith(w, a.dateline.start)), None)
+            paper = self.newspaper(a.metadata) if a.dateline and not agency else None
+            if agency and a.dateline:  # a wire story: 新华社济南5月28日电 is reported by the agency, not the paper
+                paper = f"org/{slug(agency)}"
+                self._entity(paper, type="Organization", subtype="媒体", name=agency)
+                span = Span(start=a.dateline.start, end=a.dateline.start + len(agency))
+                self.kb.mentions.append(ResolvedMention(entity=paper, mention=Mention(
+                    article_id=a.id, span=span, surface=agency, type="Organization", subtype="媒体",
+                    rule="dateline-agency")))
             if paper:
                 self.kb.relations.append(Relation(subject=a.id, predicate="reportedBy", object=paper,
                                                   article_id=a.id, evidence=a.dateline, rule="dateline"))
@@ -538,6 +557,7 @@ class Resolver:
                 key: str | None
                 if m.type in ("AdministrativeArea", "Place"):
                     key = self.place(m, ctx)
+                    ctx.last_place = (m.span.end, key) if key else None
                     if key and m.subtype in TOWN_KINDS + VILLAGE_KINDS:
                         ctx.named.setdefault((m.name or matching_text(m.surface), m.subtype), key)
                     if key and m.type == "AdministrativeArea":

@@ -41,3 +41,22 @@ def test_bare_mentions_resolve_to_the_titled_person_with_role_and_body():
     assert (person.key, "memberOf", "岸堤镇党委") in rels
     zhang = next(rm.entity for rm in kb.mentions if rm.mention.surface == "张伟")
     assert (zhang, "servesIn", "王庄村") in rels
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("种植户王保林高兴地说。", ["王保林"]),
+    ("村民李秀兰说：“好。”", ["李秀兰"]),
+    ("王庄村村民满是笑意。", []),
+    ("村民们说，路修好了。", []),
+])
+def test_quoted_speakers(text, expected):
+    from kg.extract.people import extract_speakers
+
+    assert [m.name for m in extract_speakers(_art(text))] == expected
+
+
+def test_padded_photographer_name():
+    page = "近日，游客在海边戏水。\n■本报记者 陈 晨 摄\n"
+    doc = SourceDocument(id="t", path="t.txt", sha256="0", encoding="utf_8", text=page)
+    [a] = layout(doc)
+    assert a.kind == "photo" and a.photographers == ["陈晨"]

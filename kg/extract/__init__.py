@@ -22,6 +22,28 @@ __all__ = ["extract", "extract_orgs", "extract_people", "extract_places", "extra
            "extract_quantities"]
 
 
+def _from_last_place_chain(orgs: list[Mention], places: list[Mention]) -> list[Mention]:
+    """An organization's name starts at the last run of place names inside it: in
+    由前王庄村党支部领办郓城县鑫润食用菌种植专业合作社 the cooperative is 郓城县鑫润…合作社; a name
+    opening with a chain of places keeps it whole (泗水县杨柳镇第一书记工作队)."""
+    for m in orgs:
+        inner = sorted((p for p in places if m.span.start <= p.span.start and p.span.end <= m.span.end
+                        and p.type == "AdministrativeArea"), key=lambda p: p.span.start)
+        if not inner or inner[0].span.start != m.span.start:
+            continue  # only a name that opens with places is cut at a later run (政协宁阳县委员会 stays whole)
+        chain_start = None
+        prev_end = m.span.start
+        for p in inner:
+            if p.span.start != prev_end:
+                chain_start = p.span.start  # a new chain, not joined to the name's start
+            prev_end = p.span.end
+        if chain_start is not None:
+            cut = chain_start - m.span.start
+            m.surface = m.surface[cut:]
+            m.span = m.span.model_copy(update={"start": chain_start})
+    return orgs
+
+
 def extract(article: Article, gazetteer: Gazetteer | None = None) -> ArticleExtraction:
     """Extract every mention and quantity of one article.
 
@@ -35,7 +57,7 @@ def extract(article: Article, gazetteer: Gazetteer | None = None) -> ArticleExtr
     seen = article if view == article.text else article.model_copy(update={"text": view})
     people = extract_people(seen)
     places = extract_places(seen, gazetteer)
-    orgs = extract_orgs(seen)
+    orgs = _from_last_place_chain(extract_orgs(seen), places)
     programs = extract_programs(seen, orgs + places)
     mentions: list[Mention] = sorted(people + places + orgs + programs,
                                      key=lambda m: (m.span.start, m.span.end, m.type))

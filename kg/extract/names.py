@@ -17,7 +17,7 @@ from kg.extract.lexicon import words
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 # Characters that never occur inside a name of this genre (function words, particles).
-STOP_CHARS = set("的了着过是在把被将从向对等每该这那其及并也都就还又有无不很最更已曾个件类处本各每此")
+STOP_CHARS = set("的了着过是在把被将从向对等每该这那其及并也就还又有无不很最更已曾个件类处本各每此全")
 
 
 # A numeral and a measure word before a name (一家, 两个, 3所): where a counted name begins.

@@ -170,10 +170,43 @@ def extract_roster(article: Article) -> list[Mention]:
     return out
 
 
+_SAYS = re.compile(r"(?:高兴地|笑着|激动地|感慨地|动情地|自豪地|深有感触地)?(?:说|表示|介绍|告诉|坦言|感慨)")
+
+
+@lru_cache(maxsize=1)
+def _speaker_re() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words("speaker_roles.txt")))
+
+
+def extract_speakers(article: Article) -> list[Mention]:
+    """People quoted by role and name: 村民李秀兰说, 种植户王保林高兴地说 (``kg/data/speaker_roles.txt``).
+
+    The name (a known surname and one or two characters) must be followed by a
+    verb of saying, so 村民满是笑意 names nobody.
+    """
+    text = article.text
+    out: list[Mention] = []
+    for m in _speaker_re().finditer(text):
+        i = m.end()
+        sm = _surnames_re().match(text, i)
+        if sm is None:
+            continue
+        for length in (2, 1):
+            e = sm.end() + length
+            if e <= len(text) and all(is_han(c) for c in text[sm.end():e]) and _SAYS.match(text, e):
+                out.append(Mention(article_id=article.id, span=Span(start=i, end=e), surface=text[i:e],
+                                   type="Person", subtype=m.group(), name=text[i:e], rule="speaker"))
+                break
+    return out
+
+
 def extract_people(article: Article) -> list[Mention]:
-    """Bylines, officials and roster entries of one article, sorted by span (overlaps dropped)."""
+    """Bylines, officials, roster entries and quoted speakers of one article, sorted by span (overlaps dropped)."""
     found = extract_bylines(article) + extract_officials(article)
     taken = [(m.span.start, m.span.end) for m in found]
-    found += [m for m in extract_roster(article)
-              if not any(a < m.span.end and m.span.start < b for a, b in taken)]
+    for extra in (extract_roster(article), extract_speakers(article)):
+        for m in extra:
+            if not any(a < m.span.end and m.span.start < b for a, b in taken):
+                found.append(m)
+                taken.append((m.span.start, m.span.end))
     return sorted(found, key=lambda x: (x.span.start, x.span.end))

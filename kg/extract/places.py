@@ -38,6 +38,7 @@ _NOT_AFTER: dict[str, tuple[str, ...]] = {
 _NOT_BEFORE = {
     "乡": set("下城返还家"),
     "村": set("乡农山渔"),
+    "镇": set("强名重古"),
 }
 
 
