@@ -114,6 +114,8 @@ def build(
                                                       "(repeatable).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line and no summary; "
                                         "warnings and errors only.")] = False,
+    store: Annotated[Path | None, typer.Option("--store", help="Also keep the graph in an on-disk Oxigraph store "
+                                               "in this folder (kg query DIR answers from it).")] = None,
 ) -> None:
     """Build the knowledge graph of SOURCES and write every export into --out."""
     paths = sources or [Path("sources")]
@@ -126,7 +128,8 @@ def build(
 
         report = build_graph(paths, out, base_iri=base_iri, gazetteer=gazetteer, strict=strict,
                              progress=sys.stderr.isatty() and not quiet, workers=workers or default_workers(),
-                             cache=cache, include=include or (), exclude=exclude or ())
+                             cache=cache, include=include or (), exclude=exclude or (),
+                             **({"store": store} if store is not None else {}))
     for problem in report.problems:
         typer.echo(f"kg: warning: {problem}", err=True)
     if quiet:
@@ -138,6 +141,9 @@ def build(
     typer.echo(sources_line + "; seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
     if violations is not None:
         typer.echo(f"validated against schema/shapes.ttl: {violations} violation(s)")
+        validated = getattr(report, "validated", "")
+        if validated:
+            typer.echo(f"validated: {validated}")
     for name, path in sorted(report.outputs.items()):
         typer.echo(f"  {name:<9} {path}")
     if report.problems:
@@ -146,7 +152,8 @@ def build(
 
 @app.command()
 def query(
-    graph: Annotated[Path, typer.Argument(help="An export: graph.ttl, .trig, .nq or .jsonld.")],
+    graph: Annotated[Path, typer.Argument(help="An export (graph.ttl, .trig, .nq, .jsonld) or a store folder "
+                                               "(kg build --store DIR).")],
     sparql: Annotated[str | None, typer.Argument(help="A SPARQL query string.")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a .rq file.")] = None,
     saved: Annotated[str | None, typer.Option("--saved", "-s", help="Run a saved query (schema/queries/NAME.rq).")]

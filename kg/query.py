@@ -173,6 +173,17 @@ class _OxigraphStore:
     """
 
     def __init__(self, path: Path) -> None:
+        if path.is_dir():  # a store kg build --store wrote: its default graph already is the set union
+            from kg.store import STORE_MARKER, open_store
+
+            if not (path / STORE_MARKER).is_file():
+                raise QueryError(f"{path}: a folder but not a kg store; give an export file or the folder "
+                                 "kg build --store wrote")
+            try:
+                self.store = open_store(path)
+            except OSError as exc:
+                raise QueryError(f"{path}: cannot open the store: {_one_line(exc)}") from exc
+            return
         _, fmt = _graph_format(path)
         self.store = ox.Store()
         try:
@@ -244,8 +255,12 @@ def _row_key(row: list[str | None]) -> list[str]:
 
 
 def open_graph(graph_path: str | Path, engine: str = "oxigraph") -> GraphStore:
-    """Load a graph file once into an engine (``oxigraph`` or ``rdflib``) for several queries."""
+    """Load a graph file once into an engine (``oxigraph`` or ``rdflib``) for several queries.
+
+    A directory written by ``kg build --store DIR`` is opened in place (Oxigraph only)."""
     path = Path(graph_path)
+    if path.is_dir() and engine != "oxigraph":
+        raise QueryError(f"{path}: a store folder is read by the oxigraph engine only")
     if engine == "oxigraph":
         return _OxigraphStore(path)
     if engine == "rdflib":

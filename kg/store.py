@@ -131,8 +131,8 @@ def literal(text: str, lang: str | None = None, datatype: str | None = None) -> 
 
 
 def nquad_line(q: Quad) -> str:
-    """One N-Quads line (with its newline)."""
-    return f"{q[0]} {q[1]} {q[2]} {q[3]} .\n"
+    """One N-Quads line (with its newline); graph ``""`` is the default graph."""
+    return f"{q[0]} {q[1]} {q[2]} {q[3]} .\n" if q[3] else f"{q[0]} {q[1]} {q[2]} .\n"
 
 
 def _decimal(value: Decimal) -> str:
@@ -474,10 +474,14 @@ def _chunks(quads: Sequence[Quad], size: int = 200_000) -> Iterator[bytes]:
         yield "".join(map(nquad_line, quads[i : i + size])).encode("utf-8")
 
 
-def load_store(quads: Sequence[Quad], path: str | Path | None = None) -> ox.Store:
-    """A :class:`pyoxigraph.Store` holding ``quads``: in memory, or on disk in directory ``path``
-    (replacing a store kg wrote there before). The default graph is left empty: queries use
-    :func:`kg.query.open_store`, which reads the union of the named graphs."""
+def load_store(quads: Sequence[Quad], path: str | Path | None = None, *, union: bool = False) -> ox.Store:
+    """A :class:`pyoxigraph.Store` holding ``quads`` (sorted, as :class:`kg.rdf.QuadData` keeps them):
+    in memory, or on disk in directory ``path`` (replacing a store kg wrote there before).
+
+    With ``union`` the default graph also holds the distinct triples of all
+    graphs, so that SPARQL over the default graph sees their *set* union (as
+    ``kg query`` on an export does; Oxigraph's own union is a multiset).
+    """
     if path is not None:
         import shutil
 
@@ -494,6 +498,10 @@ def load_store(quads: Sequence[Quad], path: str | Path | None = None) -> ox.Stor
         store = ox.Store()
     for chunk in _chunks(quads):
         store.bulk_load(input=chunk, format=ox.RdfFormat.N_QUADS, lenient=True)
+    if union:
+        triples = [q[:3] + ("",) for i, q in enumerate(quads) if i == 0 or quads[i - 1][:3] != q[:3]]
+        for chunk in _chunks(triples):
+            store.bulk_load(input=chunk, format=ox.RdfFormat.N_QUADS, lenient=True)
     if path is not None:
         store.flush()
         (Path(path) / STORE_MARKER).write_text(f"kg Oxigraph store: {len(quads)} quads\n", encoding="utf-8")

@@ -318,3 +318,16 @@ def test_readme_saved_query_commands_name_real_queries_and_parameters() -> None:
         text = saved_query(name)
         for param in re.findall(r"--param (\w+)=", params):
             assert param in declared_params(text), (name, param)
+
+
+def test_a_store_folder_answers_like_the_export(tmp_path: Path, kb: KnowledgeBase) -> None:
+    from kg.rdf import QuadData
+    from kg.store import load_store
+
+    data = QuadData.from_kb(kb, BASE)
+    load_store(data.quads, tmp_path / "store", union=True)
+    ttl = write_exports(data, tmp_path / "out", ["turtle"])["turtle"]
+    for name in saved_queries():
+        assert run_query(tmp_path / "store", saved_query(name)) == run_query(ttl, saved_query(name)), name
+    with pytest.raises(QueryError, match="not a kg store"):
+        run_query(tmp_path, "SELECT * WHERE { ?s ?p ?o }")

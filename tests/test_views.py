@@ -22,6 +22,7 @@ from kg.views import (
     build_view,
     comention_view,
     export_view,
+    flatten,
     full_view,
     node_size,
     places_view,
@@ -304,3 +305,14 @@ def export(G: nx.Graph, tmp_path: Path, fmt: str) -> list[Path]:
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def test_the_store_view_equals_the_rdflib_view(kb: KnowledgeBase) -> None:
+    """A build writes its Gephi files from the Oxigraph store: the same bytes as from the rdflib Dataset."""
+    from kg.rdf import QuadData, dataset_of
+    from kg.store import load_store
+    from kg.views import full_view_store, render_graphml
+
+    data = QuadData.from_kb(kb, BASE)
+    assert render_graphml(flatten(full_view_store(load_store(data.quads)))) == render_graphml(
+        flatten(full_view(dataset_of(data))))
