@@ -25,6 +25,11 @@ from kg.extract.names import is_generic, left_edge, quote_depth
 from kg.models import Article, Mention, Span
 
 UNIQUE_LEVELS = ("省", "市", "县", "区")
+# A town, street or village has one of each of these: 镇党委 or 村党支部 printed alone is the local one.
+LOCAL_LEVELS = ("镇", "乡", "村", "街道", "社区", "该镇", "该村", "该乡")
+LOCAL_HEADS = ("党委", "党工委", "党支部", "党总支", "人民政府", "村委会", "居委会")
+# Heads of bodies made of other bodies: a name right before one belongs to it (县老年大学教育联盟).
+CONTAINER_HEADS = ("联盟", "联合会", "协会", "学会", "研究会", "促进会", "联合体", "工会")
 _NOT_BEFORE = {"局": set("格布结大当全开战出入变定残时饭"), "厅": set("大客餐展门"), "社": set("公结村报"),
                "院": set("庭大宅合书剧影戏寺"),
                "办": set("举创开主承督交帮代领兴筹申包操协查快好难么上要去来就在合联")}
@@ -88,7 +93,7 @@ def extract_orgs(article: Article) -> list[Mention]:
         if depth[hs] and text[he:he + 1] not in "”’":
             continue  # the head lies inside a quoted or titled phrase that goes on: “民情日报告周会审”
         subtype, government = heads[head]
-        start = left_edge(text, hs, floor, 14, allow="“”·")
+        start = left_edge(text, hs, floor, 20, allow="“”·")
         dept = _department_start(text, hs, floor) if government else -1
         if dept >= 0:
             # the department's own words decide its left edge (人力资源和社会保障局 keeps its 和);
@@ -101,9 +106,11 @@ def extract_orgs(article: Article) -> list[Mention]:
         if not stem and subtype != "群团组织" and not (government and len(head) >= 3):
             continue  # a bare head (党支部) names a kind of body; mass organizations (工会) and party
             # departments (组织部, 宣传部) are the jurisdiction's own
-        if stem and ((is_generic(rest) and not prefix) or (rest and set(rest) <= _NUMERALS)):
+        if stem in LOCAL_LEVELS and head in LOCAL_HEADS:
+            pass  # 镇党委, 村党支部: the town's or village's own body, resolved by context
+        elif stem and ((is_generic(rest) and not prefix) or (rest and set(rest) <= _NUMERALS)):
             continue
-        if out and out[-1].span.end == start:
+        if out and out[-1].span.end == start and head in CONTAINER_HEADS:
             start = out[-1].span.start  # 县老年大学 + 教育联盟
         out.append(Mention(article_id=article.id, span=Span(start=start, end=he), surface=text[start:he],
                            type="Organization", subtype=subtype, rule=f"org-head:{head}"))

@@ -26,6 +26,7 @@ from kg.models import Article, Mention, Span
 from kg.normalize import matching_text
 
 # Characters that, right after a suffix, show the suffix starts a longer word (村民, 镇街, 乡村 …).
+_INSIDE_NAME = re.compile(r"[\u3400-\u9fff]{0,2}?(?:新区|镇|乡|村|街道|社区|县|区)(?![\u3400-\u9fff]{0,1}[长])")
 _NOT_AFTER: dict[str, tuple[str, ...]] = {
     "村": ("民", "级", "委", "集", "干", "两委", "务", "规", "居", "庄", "落", "容", "貌", "情", "史", "内", "里",
           "外", "中", "口"),
@@ -36,7 +37,7 @@ _NOT_AFTER: dict[str, tuple[str, ...]] = {
 }
 # Characters that, right before a suffix, make a common word with it (下乡, 城乡, 乡村, 农村 …).
 _NOT_BEFORE = {
-    "乡": set("下城返还家"),
+    "乡": set("下城返还家故老水侨栗柿茶果花瓜米酒桑渔菜梨桃橘枣蒜椒药"),
     "村": set("乡农山渔"),
     "镇": set("强名重古"),
 }
@@ -84,8 +85,7 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
     out: list[Mention] = []
     floor = 0  # no name may start before the end of the previous one
     info = {s[0]: s for s in _suffixes()}
-    matches = list(_suffix_re().finditer(text))
-    for k, m in enumerate(matches):
+    for m in _suffix_re().finditer(text):
         suffix = m.group()
         _, typ, level, min_stem, max_stem, needs_gaz = info[suffix]
         end = m.end()
@@ -98,8 +98,8 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
             continue
         if article.dateline and m.start() < article.dateline.end:
             continue  # the dateline's place is taken whole below
-        # a water-body suffix directly followed by another suffix is part of a longer name (太白湖新区)
-        if typ == "Place" and k + 1 < len(matches) and matches[k + 1].start() == end:
+        # a water-body suffix followed closely by a division suffix is part of its name (太白湖新区, 大河岸镇)
+        if typ == "Place" and _INSIDE_NAME.match(text, end):
             continue
         found: tuple[int, str, str] | None = None  # start, level, name
         if needs_gaz:

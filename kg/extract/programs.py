@@ -29,6 +29,8 @@ from kg.extract.names import STOP_CHARS, is_generic, is_han, left_edge, quote_de
 from kg.models import Article, Mention, Span
 
 MAX_HEAD_DISTANCE = 16
+# Function words that may follow an unquoted program name (…物流园项目由某公司投资, …项目总投资6.8亿元).
+_AFTER_NAME = set("由的和与及等在已将于是为总共")
 # Heads of generic activity types (健康知识讲座, 送文艺下乡活动): unquoted, only a long stem names a program.
 WEAK_HEADS = ("活动", "讲座", "培训")
 # Words that end the left context of an unquoted program name, besides the trigger verbs.
@@ -192,8 +194,9 @@ def _unquoted(article: Article, busy: list[tuple[int, int]]) -> list[Mention]:
         hs, he = m.span()
         if depth[hs] or any(a < he and hs < b for a, b in busy):
             continue
-        if he < len(text) and is_han(text[he]):
-            continue  # a head must end the name: 活动室 or 模式化 are other words
+        if he < len(text) and is_han(text[he]) and text[he] not in _AFTER_NAME:
+            continue  # the head must end the name: not 活动室, 项目建设, 方案确定后
+
         start = left_edge(text, hs, article.dateline.end if article.dateline else 0, 24,
                           context=_context()["trigger"] + _FUNCTION_WORDS)
         if text[start:start + 1] == "年":  # 2024年高考志愿填报公益讲座: the year is part of the name
