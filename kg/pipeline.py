@@ -269,7 +269,8 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     report.seconds["rdf"] = time.perf_counter() - clock
     report.outputs = dict(write_exports(data, out_dir, seconds=report.seconds))
     clock = time.perf_counter()
-    graph_store = load_store(data.quads, store, union=store is not None)  # in memory, or on disk: --store
+    files = (report.outputs["nquads"], report.outputs["ntriples"])
+    graph_store = load_store(data.quads, store, union=store is not None, files=files)  # on disk with --store
     report.seconds["store"] = time.perf_counter() - clock
     if store is not None:
         report.outputs["store"] = Path(store)
