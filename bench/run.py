@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="1000,10000,100000", help="corpus sizes in articles, comma-separated")
     ap.add_argument("--workers", type=int, default=default_workers(), help="build worker processes (default: cores)")
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "work", help="corpora and outputs (bench/work)")
-    ap.add_argument("--naive-cap", type=float, default=180, help="longest naive rdflib run, seconds (default 180)")
+    ap.add_argument("--naive-cap", type=float, default=600, help="longest naive rdflib run, seconds (default 600)")
     ap.add_argument("--rebuild-size", type=int, default=10000,
                     help="corpus size of the rebuild test (default 10000; 0 skips it)")
     ap.add_argument("--max-memory-gib", type=float, default=round(0.8 * total_memory_gib(), 1),
