@@ -15,7 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 EntityType = Literal["AdministrativeArea", "Place", "Organization", "Program", "Person"]
 Qualifier = Literal["exact", "approx", "more_than", "nearly", "at_most", "range"]
@@ -36,6 +36,12 @@ class PageMetadata(_Model):
     page: str | None = None
     section: str | None = None
     url: str | None = None
+
+    @field_validator("page", "section", mode="before")
+    @classmethod
+    def _number_as_text(cls, v: object) -> object:
+        """A page written as a number in YAML or JSON (``page: 3``) is the text "3"."""
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
 class SourceDocument(_Model):

@@ -9,6 +9,9 @@ Notebook use::
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -245,11 +248,6 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     (no readable source) or, with ``strict``, on the first bad file. Exports
     are written atomically: a failed build leaves earlier files intact.
     """
-    from kg.rdf import QuadData, write_exports
-    from kg.store import load_store
-    from kg.validate import validate_quads
-    from kg.views import write_view_exports
-
     report = BuildReport()
     out_dir = Path(out)
     stats = ExtractStats()
@@ -262,8 +260,38 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     if not kb.articles:
         raise KgError("no article could be built from " + ", ".join(map(str, sources))
                       + (": " + "; ".join(report.problems) if report.problems else "")
-                      + "; give a folder of .txt pages")
+                      + "; give a folder of .txt pages or .jsonl corpora")
     out_dir.mkdir(parents=True, exist_ok=True)
+    # every file is written into a scratch folder first and moved into place only when all are done,
+    # so a failed build leaves the previous build's files as they were
+    staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out_dir))
+    try:
+        _export(kb, report, staging, base_iri, store)
+        final = {}
+        for name, path in report.outputs.items():
+            if path.parent == staging:
+                os.replace(path, out_dir / path.name)
+                final[name] = out_dir / path.name
+            else:
+                final[name] = path
+        report.outputs = final
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report.counts.update({"articles": len(kb.articles), "mentions": len(kb.mentions),
+                          "quantities": len(kb.quantities), "relations": len(kb.relations),
+                          "extracted": stats.extracted, "cached": stats.cached})
+    for ent in kb.entities.values():
+        report.counts[ent.type] = report.counts.get(ent.type, 0) + 1
+    return report
+
+
+def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str, store: str | Path | None) -> None:
+    """RDF exports, the store, Gephi views, validation and review.csv into ``out_dir``."""
+    from kg.rdf import QuadData, write_exports
+    from kg.store import load_store
+    from kg.validate import validate_quads
+    from kg.views import write_view_exports
+
     clock = time.perf_counter()
     data = QuadData.from_kb(kb, base_iri, problems=report.problems)
     report.seconds["rdf"] = time.perf_counter() - clock
@@ -284,12 +312,6 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     report.seconds["validate"] = time.perf_counter() - clock
     if violations:
         report.problems.append(f"validate: {violations} SHACL violation(s); list them with "
-                               f"kg validate {out_dir / 'graph.ttl'}")
+                               f"kg validate {out_dir.parent / 'graph.ttl'}")
     report.outputs["review"] = write_review(kb.merge_candidates, out_dir / "review.csv")
-    report.counts = {"articles": len(kb.articles), "mentions": len(kb.mentions), "quads": len(data),
-                     "triples": data.triple_count(),
-                     "quantities": len(kb.quantities), "relations": len(kb.relations),
-                     "violations": violations, "extracted": stats.extracted, "cached": stats.cached}
-    for ent in kb.entities.values():
-        report.counts[ent.type] = report.counts.get(ent.type, 0) + 1
-    return report
+    report.counts = {"quads": len(data), "triples": data.triple_count(), "violations": violations}

@@ -247,7 +247,7 @@ def full_view_store(store: Any) -> nx.MultiDiGraph:
                                 f"VALUES ?c {{ {articles} }} }}"):
         if _ISO_DATE.fullmatch(d.value):
             own[URIRef(a.value)].append(d.value)
-    for a, d in _ox_rows(store, f"SELECT DISTINCT ?a ?p ?d WHERE {{ ?a a ?c ; <{S.isPartOf}> ?p . "
+    for a, _, d in _ox_rows(store, f"SELECT DISTINCT ?a ?p ?d WHERE {{ ?a a ?c ; <{S.isPartOf}> ?p . "
                                 f"?p <{S.datePublished}> ?d VALUES ?c {{ {articles} }} }}"):
         if _ISO_DATE.fullmatch(d.value):
             page[URIRef(a.value)].append(d.value)
