@@ -488,8 +488,8 @@ class Resolver:
         for q in quantities:
             actors = before(q.span.start, ("Organization", "AdministrativeArea"))
             q.subject = q.subject or (actors[-1].entity if actors else topic)
-            if q.unit == "CNY":
-                clause = text[bounds[unit_of(q.span.start, bounds)]:q.span.start]
+            if q.unit == "CNY":  # the verb must be in the figure's own clause: 争取资金25.5万元, not 增加收入5万元
+                clause = text[clause_bounds[unit_of(q.span.start, clause_bounds)]:q.span.start]
                 if any(w in clause for w in FUNDING_WORDS):
                     q.recipients = sorted({rm.entity for rm in before(q.span.start, ("AdministrativeArea",))
                                            if self.kb.entities[rm.entity].subtype in TOWN_KINDS + VILLAGE_KINDS})
