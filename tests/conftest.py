@@ -112,7 +112,8 @@ def make_kb() -> KnowledgeBase:
     ]
     quantities = [
         Quantity(article_id=A1, span=span(TEXT1, "25.5万元"), surface="25.5万元", value=Decimal("255000"),
-                 unit="CNY", qualifier="exact", measures="追缴土地租金", subject="place/370831107201"),
+                 unit="CNY", qualifier="exact", measures="争取资金", subject="place/370831107201",
+                 recipients=["place/370831107201"]),
         Quantity(article_id=A1, span=span(TEXT1, "300余次"), surface="300余次", value=Decimal("300"),
                  unit="次", qualifier="more_than", measures="开展活动", subject="place/370831107202"),
         Quantity(article_id=A2, span=span(TEXT2, "1.7万平方米"), surface="1.7万平方米",

@@ -256,7 +256,7 @@ def test_quantity_values_are_plain_decimals(kb: KnowledgeBase) -> None:
     assert (rent, SCHEMA.unitText, Literal("CNY")) in g
     assert (rent, SCHEMA.unitCode, None) not in g  # CNY is not a UN/CEFACT unit code
     assert (rent, KG.qualifier, Literal("exact")) in g
-    assert (rent, KG.measures, Literal("追缴土地租金", lang="zh")) in g
+    assert (rent, KG.measures, Literal("争取资金", lang="zh")) in g
     assert (rent, KG.about, iri("place/370831107201")) in g
     times = URIRef(f"{BASE}/article/{A1}/quantity/63-68")
     assert (times, SCHEMA.value, Literal("300", datatype=XSD.decimal)) in g
