@@ -35,7 +35,7 @@ What is scored, and how:
   for a range; the unit ``schema:unitText`` or ``schema:unitCode``. Units are
   normalized to kg's base units: Chinese unit words through kg's unit table
   (``kg/data/units.csv``: 元 → CNY, 平方米 → m2, 亩 → mu, 公里 → km …),
-  UN/CEFACT codes through :data:`kg.rdf.UNIT_CODES` (MTK → m2 …), then km →
+  UN/CEFACT codes through :data:`kg.store.UNIT_CODES` (MTK → m2 …), then km →
   1000 m, km2 → 10⁶ m2, ha → 10⁴ m2; a measure word (场次, 名, 户 …) is its
   own unit.
 - Articles: a gold article is aligned with the graph's ``schema:NewsArticle``
@@ -473,11 +473,11 @@ def normalize_unit(value: Decimal, unit: str) -> tuple[Decimal, str]:
     """``(value, unit)`` in kg's base units: (2, "公里") → (2000, "m"); (3, "MTK") → (3, "m2").
 
     Chinese unit words go through kg's unit table, UN/CEFACT codes through
-    :data:`kg.rdf.UNIT_CODES`; km, km2 and ha are then converted to m and m2.
+    :data:`kg.store.UNIT_CODES`; km, km2 and ha are then converted to m and m2.
     A unit found nowhere (a measure word: 场次, 名 …) is kept as printed.
     """
     from kg.extract.quantities import units
-    from kg.rdf import UNIT_CODES
+    from kg.store import UNIT_CODES
 
     unit = unicodedata.normalize("NFKC", unit).strip()
     codes = {code: base for base, code in UNIT_CODES.items()}

@@ -105,16 +105,6 @@ FUNCTIONAL_ZONE = "功能区"  # Entity.subtype of a zone run by a management co
 CURATED_RULE_PREFIX = "curated"  # Relation.rule of a fact from sources/curated/*.yaml
 CURATED_ATTRIBUTE = "curated"  # Entity.attributes[...] == "true" for a curated entity
 
-# Relation predicates with a standard term; any other NCName becomes kg:<predicate>.
-RELATION_TERMS: dict[str, URIRef] = {
-    "locatedIn": SCHEMA.containedInPlace,
-    "reportedBy": SCHEMA.publisher,
-    "about": SCHEMA.about,
-    "author": SCHEMA.author,
-    "creator": SCHEMA.creator,
-}
-# UN/CEFACT Recommendation 20 common codes for kg's base units (schema:unitCode).
-UNIT_CODES: dict[str, str] = {"m2": "MTK", "m": "MTR", "km": "KMT", "km2": "KMK", "ha": "HAR", "t": "TNE"}
 
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Standard prefixes bound in every export (W3C ORG is ``org:``; organization IRIs get ``organization:``).

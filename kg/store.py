@@ -91,6 +91,7 @@ KG, SCHEMA, OA, PROV = _V(_KG), _V(_SCHEMA), _V(_OA), _V(_PROV)
 
 ENTITY_CLASSES: dict[str, str] = {t: KG[t] for t in ("AdministrativeArea", "Place", "Organization", "Program",
                                                       "Person")}
+# Relation predicates with a standard term; any other NCName becomes kg:<predicate>.
 RELATION_TERMS: dict[str, str] = {
     "locatedIn": SCHEMA.containedInPlace,
     "reportedBy": SCHEMA.publisher,
@@ -98,6 +99,7 @@ RELATION_TERMS: dict[str, str] = {
     "author": SCHEMA.author,
     "creator": SCHEMA.creator,
 }
+# UN/CEFACT Recommendation 20 common codes for kg's base units (schema:unitCode).
 UNIT_CODES: dict[str, str] = {"m2": "MTK", "m": "MTR", "km": "KMT", "km2": "KMK", "ha": "HAR", "t": "TNE"}
 
 
