@@ -58,6 +58,9 @@ def extract(article: Article, gazetteer: Gazetteer | None = None) -> ArticleExtr
     people = extract_people(seen)
     places = extract_places(seen, gazetteer)
     orgs = _from_last_place_chain(extract_orgs(seen), places)
+    # a lake or bay inside an organization's name, not opening it, is part of the name (大河岸镇栗香湾家庭农场)
+    places = [p for p in places if p.type != "Place" or not any(
+        o.span.start < p.span.start and p.span.end <= o.span.end for o in orgs)]
     programs = extract_programs(seen, orgs + places)
     mentions: list[Mention] = sorted(people + places + orgs + programs,
                                      key=lambda m: (m.span.start, m.span.end, m.type))

@@ -108,8 +108,8 @@ def extract_orgs(article: Article) -> list[Mention]:
             # departments (组织部, 宣传部) are the jurisdiction's own
         if stem in LOCAL_LEVELS and head in LOCAL_HEADS:
             pass  # 镇党委, 村党支部: the town's or village's own body, resolved by context
-        elif stem and ((is_generic(rest) and not prefix) or (rest and set(rest) <= _NUMERALS)):
-            continue
+        elif stem and "“" not in stem and ((is_generic(rest) and not prefix) or (rest and set(rest) <= _NUMERALS)):
+            continue  # (a quoted modifier makes a name: “红色物业”联盟)
         if out and out[-1].span.end == start and head in CONTAINER_HEADS:
             start = out[-1].span.start  # 县老年大学 + 教育联盟
         out.append(Mention(article_id=article.id, span=Span(start=start, end=he), surface=text[start:he],
