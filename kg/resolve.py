@@ -34,7 +34,6 @@ from kg.extract.lexicon import table
 from kg.gazetteer import Division, Gazetteer
 from kg.iris import slug
 from kg.models import (
-    Article,
     ArticleExtraction,
     Entity,
     KnowledgeBase,
@@ -265,7 +264,16 @@ class Resolver:
             return None
         return self._unlinked(name, level, parent)
 
-    def _context_from(self, ex: ArticleExtraction) -> _Context:
+    def _context_from(self, ex: ArticleExtraction) -> tuple[_Context, str | None]:
+        """The article's places before its body is read (page region, dateline, kicker), and the
+        organization its kicker names, if any (泗水县杨柳镇第一书记工作队: the article's main actor).
+
+        The kicker is printed outside the article text, so its names are found here, on its
+        matching view, and give context but no mentions.
+        """
+        from kg.extract.orgs import extract_orgs
+        from kg.extract.places import extract_places
+
         ctx = _Context()
         a = ex.article
         if self.region:
@@ -275,31 +283,18 @@ class Resolver:
                 key = self.place(m, ctx)
                 if key:
                     self._set(ctx, key)
-        if a.kicker:
-            from kg.extract.places import extract_places
-
-            pseudo = a.model_copy(update={"text": a.kicker, "dateline": None, "dateline_place": None})
-            for m in extract_places(pseudo, self.gaz):
-                key = self.place(m, ctx)
-                if key:
-                    self._set(ctx, key)
-        return ctx
-
-    def _kicker_org(self, a: Article, ctx: _Context) -> str | None:
-        """The organization a kicker names (泗水县杨柳镇第一书记工作队): the article's main actor."""
         if not a.kicker:
-            return None
-        from kg.extract.orgs import extract_orgs
-
+            return ctx, None
         view = matching_text(a.kicker)
         pseudo = a.model_copy(update={"text": view, "dateline": None, "dateline_place": None})
-        orgs = [m for m in extract_orgs(pseudo) if m.span.start == 0 and m.span.end == len(view)]
-        if not orgs:
-            return None
-        from kg.extract.places import extract_places
-
-        places = [(p.span, k) for p in extract_places(pseudo, self.gaz) if (k := self.place(p, ctx))]
-        return self.org(orgs[0], ctx, places)
+        places: list[tuple[Span, str]] = []
+        for m in extract_places(pseudo, self.gaz):
+            key = self.place(m, ctx)
+            if key:
+                self._set(ctx, key)
+                places.append((m.span, key))
+        whole = [m for m in extract_orgs(pseudo) if m.span.start == 0 and m.span.end == len(view)]
+        return ctx, (self.org(whole[0], ctx, places) if whole else None)
 
     # -- organizations, programs, people -----------------------------------
     def org(self, m: Mention, ctx: _Context, places_in: list[tuple[Span, str]]) -> str:
@@ -472,10 +467,8 @@ class Resolver:
                     e_name = self.kb.entities[earlier.entity].name
                     if earlier.entity == rm.entity:
                         continue
-                    if earlier.mention.span.start >= m.span.start and earlier.mention.span.end <= m.span.end:
-                        continue
                     if m.span.start <= earlier.mention.span.start and earlier.mention.span.end <= m.span.end:
-                        continue
+                        continue  # nested names are members (below), not parts
                     head = next((h for h in groups if e_name.endswith(h)), "")
                     stem = (m.name or m.surface)
                     if head and stem.startswith(head) and len(stem) > len(head):
@@ -533,7 +526,7 @@ class Resolver:
         for ex in exs:
             a = ex.article
             self.kb.articles.append(a)
-            ctx = self._context_from(ex)
+            ctx, kicker_org = self._context_from(ex)
             agency = next((w for w in AGENCIES if a.dateline and a.text.startswith(w, a.dateline.start)), None)
             paper = self.newspaper(a.metadata) if a.dateline and not agency else None
             if agency and a.dateline:  # a wire story: 新华社济南5月28日电 is reported by the agency, not the paper
@@ -547,7 +540,7 @@ class Resolver:
                 self.kb.relations.append(Relation(subject=a.id, predicate="reportedBy", object=paper,
                                                   article_id=a.id, evidence=a.dateline, rule="dateline"))
             home = ctx.home()
-            topic = self._kicker_org(a, ctx) or home
+            topic = kicker_org or home
             places_in: list[tuple[Span, str]] = []
             resolved: list[ResolvedMention] = []
             # an organization is resolved after the places inside its name (泗水县杨柳镇第一书记工作队)
