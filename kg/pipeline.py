@@ -187,16 +187,12 @@ class _Progress:
             self._task = self._bar.add_task("extracting", total=None, articles=0, rate="-")
             self._chars = 0
             self._articles = 0
-            import time
-
             self._t0 = time.perf_counter()
         return self
 
     def advance(self, articles: int, chars: int) -> None:
         if not self.enabled:
             return
-        import time
-
         self._articles += articles
         self._chars += chars
         rate = self._chars / max(time.perf_counter() - self._t0, 1e-9)

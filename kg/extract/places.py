@@ -32,7 +32,6 @@ _NOT_AFTER: dict[str, tuple[str, ...]] = {
           "外", "中", "口"),
     "乡": tuple("村镇土亲贤愁情音风间下里"),
     "镇": tuple("街级域"),
-    "湖": ("区",),
     "河": tuple("口道"),
 }
 # Characters that, right before a suffix, make a common word with it (下乡, 城乡, 乡村, 农村 …).
