@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from itertools import combinations
 from pathlib import Path
 
@@ -28,31 +29,78 @@ def _one_edit(a: str, b: str) -> bool:
     return any(b[:i] + b[i + 1:] == a for i in range(len(b)))
 
 
+def _similar_names(names: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """Pairs ``(a, b)`` of the given distinct names, ``a < b``, with the same first and last
+    character and one edit apart (:func:`_one_edit`), each once.
+
+    Linear in the names' total length plus the pairs found, not quadratic in their number: a
+    name is filed under each of its inner positions with that character left out (two names of
+    one length that differ in one inner character share such an entry; the first and last
+    characters must match anyway), and a name one character longer is found by looking up each
+    of its one-character deletions among the names. Every pair found is checked again with the
+    rule itself.
+    """
+    present = set(names)
+    by_gap: dict[tuple[int, str], list[str]] = {}
+    found: set[tuple[str, str]] = set()
+    for name in sorted(present):
+        for i in range(1, len(name) - 1):
+            by_gap.setdefault((i, name[:i] + name[i + 1:]), []).append(name)
+        for i in range(len(name)):
+            shorter = name[:i] + name[i + 1:]
+            if shorter in present:
+                found.add((min(name, shorter), max(name, shorter)))
+    for same in by_gap.values():
+        found.update(combinations(same, 2))  # sorted names: each pair is (smaller, larger)
+    for a, b in sorted(found):
+        if a[:1] == b[:1] and a[-1:] == b[-1:] and _one_edit(a, b):
+            yield a, b
+
+
 def merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
     """Near-duplicate pairs as rows of :data:`COLUMNS`, sorted; also added to ``kb.relations``
     as ``mergeCandidate`` relations (rule = the reason). Two entities that both carry an official
-    code are never candidates; an unlinked name next to a coded one is (西柳村 / 西柳庄村 370831107217)."""
+    code are never candidates; an unlinked name next to a coded one is (西柳村 / 西柳庄村 370831107217).
+
+    Entities are compared within a group of the same type, level and parent. Groups come in the
+    order of their ``(type, level, parent)`` written as text, and pairs within a group in the
+    order of their keys (key_a < key_b). Similar names are found through an index
+    (:func:`_similar_names`), so a group of many thousand organizations is not compared pair by
+    pair.
+    """
     groups: dict[tuple[str, str | None, str | None], list[str]] = {}
     for key, e in kb.entities.items():
         if e.type in ("AdministrativeArea", "Organization"):
             groups.setdefault((e.type, e.subtype, e.parent), []).append(key)
+    found: list[tuple[str, str, str, str | None]] = []  # (key_a, key_b, type, parent) in row order
+    for (etype, _, parent), keys in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        by_name: dict[str, list[str]] = {}
+        for key in keys:
+            by_name.setdefault(kb.entities[key].name, []).append(key)
+        pairs: list[tuple[str, str]] = []
+        for name_a, name_b in _similar_names(by_name):
+            for ka in by_name[name_a]:
+                for kb_ in by_name[name_b]:
+                    if kb.entities[ka].code and kb.entities[kb_].code:
+                        continue  # two official divisions are two places, however alike their names
+                    pairs.append((ka, kb_) if ka < kb_ else (kb_, ka))
+        found.extend((ka, kb_, etype, parent) for ka, kb_ in sorted(pairs))
+    wanted = {k for ka, kb_, _, _ in found for k in (ka, kb_)}
     where: dict[str, list[str]] = {}
     for rm in kb.mentions:
-        where.setdefault(rm.entity, []).append(f"{rm.mention.article_id}@{rm.mention.span.start}")
+        if rm.entity in wanted:
+            where.setdefault(rm.entity, []).append(f"{rm.mention.article_id}@{rm.mention.span.start}")
+    first_three = {k: sorted(places)[:3] for k, places in where.items()}
     rows = []
-    for (etype, _, parent), keys in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        for ka, kb_ in combinations(sorted(keys), 2):
-            a, b = kb.entities[ka], kb.entities[kb_]
-            if a.code and b.code:
-                continue  # two official divisions are two places, however alike their names
-            if a.name[:1] == b.name[:1] and a.name[-1:] == b.name[-1:] and _one_edit(a.name, b.name):
-                reason = f"names one character apart under the same parent ({a.name} / {b.name})"
-                rows.append({"key_a": ka, "name_a": a.name, "key_b": kb_, "name_b": b.name, "type": etype,
-                             "parent": kb.entities[parent].name if parent in kb.entities else "",
-                             "reason": reason,
-                             "evidence": ";".join(sorted(where.get(ka, []))[:3] + sorted(where.get(kb_, []))[:3])})
-                kb.relations.append(Relation(subject=ka, predicate="mergeCandidate", object=kb_,
-                                             rule=f"review: {reason}"))
+    for ka, kb_, etype, parent in found:
+        a, b = kb.entities[ka], kb.entities[kb_]
+        reason = f"names one character apart under the same parent ({a.name} / {b.name})"
+        rows.append({"key_a": ka, "name_a": a.name, "key_b": kb_, "name_b": b.name, "type": etype,
+                     "parent": kb.entities[parent].name if parent in kb.entities else "",
+                     "reason": reason,
+                     "evidence": ";".join(first_three.get(ka, []) + first_three.get(kb_, []))})
+        kb.relations.append(Relation(subject=ka, predicate="mergeCandidate", object=kb_,
+                                     rule=f"review: {reason}"))
     return rows
 
 
