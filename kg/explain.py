@@ -9,10 +9,13 @@ quantity (``schema:QuantitativeValue``: its span) or a mention. Instead of an
 IRI a name may be given (``岳家岭村``): every entity with that rdfs:label or
 skos:altLabel is explained.
 
-Each supporting span is located by its ``oa:TextPositionSelector`` in the
-article's ``schema:text``; the sentence around it is the text between the
-nearest sentence ends (。！？ or a line break) before and after the span,
-the closing 。！？ included. Offsets are Python string indices (code points).
+Each supporting span is located in the article's ``schema:text`` by
+``kg:start``/``kg:end`` on the mention, quantity or relation record itself
+(compact provenance, kg build's default) or by the ``oa:TextPositionSelector``
+of its Web Annotation target (``--provenance full``: ``oa:hasTarget`` of a
+mention, ``kg:evidence`` of a quantity or record). The sentence around it is
+the text between the nearest sentence ends (。！？ or a line break) before and
+after the span, the closing 。！？ included. Offsets are Python string indices (code points).
 
 Errors are :class:`kg.errors.KgError` (nothing by that IRI or name) or
 :class:`kg.errors.QueryError` (the graph file cannot be read).
@@ -148,8 +151,21 @@ class _Explainer:
                 return str(value)
         return None
 
+    def locate(self, article: Node | None, start: int | None, end: int | None, exact: str | None,
+               via: str) -> Support | None:
+        """The span ``start``-``end`` of the article's text, with its sentence; None if it cannot be located."""
+        if article is None or start is None or end is None:
+            return None
+        text = self.text(article)
+        if text is None or not 0 <= start <= end <= len(text):
+            return None
+        first, last = sentence_around(text, start, end)
+        return Support(article=str(article), start=start, end=end, exact=exact or text[start:end],
+                       sentence_start=first, sentence_end=last, sentence=text[first:last],
+                       headline=self.headline(article), via=via)
+
     def support(self, target: Node, via: str) -> Support | None:
-        """The span an ``oa:SpecificResource`` selects, with its sentence; None if it cannot be located."""
+        """The span an ``oa:SpecificResource`` selects (full provenance), with its sentence, or None."""
         g = self.g
         article = g.value(target, OA.hasSource)
         if article is None:
@@ -162,24 +178,33 @@ class _Explainer:
             elif (selector, RDF.type, OA.TextQuoteSelector) in g:
                 value = g.value(selector, OA.exact)
                 exact = str(value) if value is not None else None
-        text = self.text(article)
-        if text is None or start is None or end is None or not 0 <= start <= end <= len(text):
-            return None
-        first, last = sentence_around(text, start, end)
-        return Support(article=str(article), start=start, end=end, exact=exact or text[start:end],
-                       sentence_start=first, sentence_end=last, sentence=text[first:last],
-                       headline=self.headline(article), via=via)
+        return self.locate(article, start, end, exact, via)
 
-    def mention(self, mention: Node) -> Support | None:
-        target = self.g.value(mention, OA.hasTarget)
-        return self.support(target, "mention") if target is not None else None
+    def own_span(self, node: Node, via: str) -> Support | None:
+        """The span written on the node itself (compact provenance: kg:start, kg:end, kg:exact), or None."""
+        g = self.g
+        start = _int(g.value(node, KG.start))
+        if start is None:
+            return None
+        exact = g.value(node, KG.exact)
+        return self.locate(g.value(node, KG.inArticle), start, _int(g.value(node, KG.end)),
+                           str(exact) if exact is not None else None, via)
+
+    def spans(self, node: Node, target: URIRef, via: str) -> list[Support]:
+        """Every span of a mention, quantity or record: its own (compact) and its targets' (full)."""
+        found = [self.own_span(node, via)]
+        found += [self.support(t, via) for t in self.g.objects(node, target) if not isinstance(t, Literal)]
+        return [s for s in found if s is not None]
+
+    def mention(self, mention: Node) -> list[Support]:
+        return self.spans(mention, OA.hasTarget, "mention")
 
     def explain(self, node: URIRef) -> Explanation:
         g = self.g
         types = set(g.objects(node, RDF.type))
         if KG.Mention in types:
             out = Explanation(str(node), "mention", label=_zh(g, g.value(node, KG.mentionOf) or node))
-            out.supports = [s for s in [self.mention(node)] if s]
+            out.supports = sorted(set(self.mention(node)))
             return out
         if RDF.Statement in types:
             return self.relation(node)
@@ -191,7 +216,7 @@ class _Explainer:
         g = self.g
         out = Explanation(str(node), "entity", label=_zh(g, node),
                           types=sorted(name for cls, name in ENTITY_TYPES.items() if cls in types))
-        out.supports = sorted(s for m in g.subjects(KG.mentionOf, node) if (s := self.mention(m)))
+        out.supports = sorted({s for m in g.subjects(KG.mentionOf, node) for s in self.mention(m)})
         if not out.supports:
             linked = g.value(node, KG.linked)
             children = sorted(filter(None, (_zh(g, c) for c in g.subjects(SCHEMA.containedInPlace, node))))
@@ -208,15 +233,11 @@ class _Explainer:
         names = [(_zh(g, x) or str(x)) if x is not None else "?" for x in (s, o)]
         predicate = str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if p is not None else "?"
         out = Explanation(str(node), "relation", label=None, fact=f"{names[0]} {predicate} {names[1]}")
-        supports: set[Support] = set()
-        for evidence in g.objects(node, KG.evidence):
-            if isinstance(evidence, Literal):
-                out.notes.append(f"evidence: {evidence}")
-            elif (sup := self.support(evidence, "evidence")) is not None:
-                supports.add(sup)
+        supports = set(self.spans(node, KG.evidence, "evidence"))
+        out.notes.extend(sorted(f"evidence: {e}" for e in g.objects(node, KG.evidence) if isinstance(e, Literal)))
         for source in g.objects(node, PROV.wasDerivedFrom):
-            if (source, RDF.type, KG.Mention) in g and (sup := self.mention(source)) is not None:
-                supports.add(sup)
+            if (source, RDF.type, KG.Mention) in g:
+                supports.update(self.mention(source))
         rule = g.value(node, KG.rule)
         if rule is not None:
             out.notes.append(f"rule: {rule}")
@@ -230,7 +251,7 @@ class _Explainer:
         measures = g.value(node, KG.measures)
         fact = f"{value} {unit}" + (f" ({measures})" if measures is not None else "")
         out = Explanation(str(node), "quantity", fact=fact)
-        out.supports = sorted(s for t in g.objects(node, KG.evidence) if (s := self.support(t, "quantity")))
+        out.supports = sorted(set(self.spans(node, KG.evidence, "quantity")))
         return out
 
 

@@ -7,7 +7,10 @@
 The shapes are checked on the union of all named graphs (a mention in an
 article graph points at an entity described in the entities graph). They
 need no ontology (pass ``ontology=schema/kg.ttl`` to mix it in anyway) and use
-two SHACL-AF SPARQL targets, so pySHACL runs in advanced mode. Results of
+SHACL-AF SPARQL targets, so pySHACL runs in advanced mode. They accept both
+provenance forms kg writes (:data:`kg.store.PROVENANCE_MODES`): spans as
+kg:start/kg:end/kg:exact on the record, or W3C Web Annotation targets; in both,
+the quoted text must be the article's text at those offsets. Results of
 severity ``sh:Warning`` or ``sh:Info`` are listed but do not make a graph fail.
 
 Errors reading the graph are :class:`kg.errors.QueryError` (from

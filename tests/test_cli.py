@@ -14,6 +14,8 @@ from conftest import BASE, PYTHON, subprocess_env
 from typer.testing import CliRunner
 
 from kg.cli import app
+from kg.models import KnowledgeBase
+from kg.rdf import to_dataset, write_exports
 
 runner = CliRunner()
 
@@ -107,11 +109,15 @@ def test_validate_exits_0_on_a_good_graph_and_1_naming_the_node(tmp_path: Path, 
     assert result.stdout.endswith(f"FAIL: {broken}: 1 violation(s) of schema/shapes.ttl\n")
 
 
-def test_explain_prints_the_supporting_sentences(graph_ttl: Path) -> None:
-    result = runner.invoke(app, ["explain", "岳家岭村", str(graph_ttl)])
-    assert result.exit_code == 0, result.output
-    assert "三个坚持 推动驻村工作提质增效" in result.stdout
-    assert "岳家岭村 20-24" in result.stdout
+def test_explain_prints_the_supporting_sentences(tmp_path: Path, graph_ttl: Path, kb: KnowledgeBase) -> None:
+    full = write_exports(to_dataset(kb, BASE, provenance="full"), tmp_path, ["turtle"])["turtle"]
+    for graph in (graph_ttl, full):
+        result = runner.invoke(app, ["explain", "岳家岭村", str(graph)])
+        assert result.exit_code == 0, result.output
+        assert "三个坚持 推动驻村工作提质增效" in result.stdout
+        assert "岳家岭村 20-24" in result.stdout
+        result = runner.invoke(app, ["validate", str(graph)])
+        assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["explain", f"{BASE}/place/nowhere", str(graph_ttl)])
     assert result.exit_code == 1 and "nothing in the graph" in result.stderr
 
@@ -163,8 +169,9 @@ def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest
 
     def build(sources: list[Path], out: Path, *, base_iri: str, gazetteer: Path | None, strict: bool,
               progress: bool, workers: int, cache: bool, include: tuple[str, ...],
-              exclude: tuple[str, ...]) -> Report:
-        calls.append((sources, out, base_iri, gazetteer, strict, workers, cache, include, exclude))
+              exclude: tuple[str, ...], store: Path | None, provenance: str) -> Report:
+        calls.append((sources, out, base_iri, gazetteer, strict, workers, cache, include, exclude, store,
+                      provenance))
         return Report()
 
     monkeypatch.setitem(sys.modules, "kg.pipeline", types.SimpleNamespace(build=build))
@@ -173,12 +180,18 @@ def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest
     result = runner.invoke(app, ["build", str(src), "--out", str(tmp_path), "--base-iri", "http://x.org/id",
                                  "--strict", "--workers", "2", "--no-cache", "--exclude", "*draft*"])
     assert result.exit_code == 0, result.output
-    assert calls == [([src], tmp_path, "http://x.org/id", None, True, 2, False, (), ["*draft*"])]
+    assert calls == [([src], tmp_path, "http://x.org/id", None, True, 2, False, (), ["*draft*"], None, "compact")]
     assert "sources: 1 extracted, 0 from the cache" in result.stdout
     assert "articles 8" in result.stdout and str(tmp_path / "graph.ttl") in result.stdout
     assert "validated against schema/shapes.ttl: 0 violation(s)\n" in result.stdout
     assert "violations 0" not in result.stdout
     assert result.stderr == "kg: warning: a.txt: not a page\n"
+    calls.clear()
+    result = runner.invoke(app, ["build", str(src), "--out", str(tmp_path), "--provenance", "full", "-q"])
+    assert result.exit_code == 0, result.output
+    assert [call[-1] for call in calls] == ["full"]
+    result = runner.invoke(app, ["build", str(src), "--out", str(tmp_path), "--provenance", "short"])
+    assert result.exit_code == 2 and "compact, full" in result.output and len(calls) == 1
 
 
 def test_build_missing_source_exits_2(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from kg.iris import KG
 from kg.models import KnowledgeBase
 from kg.query import run_query
 from kg.rdf import to_dataset, union_graph
+from kg.store import PROVENANCE_MODES
 
 HEADLINE = "三个坚持 推动驻村工作提质增效"
 # The sentences of sources/jining-daily-page.txt that name 岳家岭村, copied from the page with its hard
@@ -60,8 +61,9 @@ def test_explain_yuejialing_prints_the_sample_sentences_that_mention_it(sample_b
     assert [e.iri for e in explain(graph, "岳家岭村")] == [village]  # the name works as well as the IRI
 
 
-def test_explain_a_relation_record_gives_its_evidence_sentence(kb: KnowledgeBase) -> None:
-    g = union_graph(to_dataset(kb, BASE))
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_explain_a_relation_record_gives_its_evidence_sentence(kb: KnowledgeBase, provenance: str) -> None:
+    g = union_graph(to_dataset(kb, BASE, provenance=provenance))
     (record,) = g.subjects(RDF.predicate, KG.runs)
     (e,) = explain_graph(g, f"<{record}>")
     assert e.kind == "relation" and e.fact == "东琴柏村 runs 四议两公开"
@@ -71,17 +73,24 @@ def test_explain_a_relation_record_gives_its_evidence_sentence(kb: KnowledgeBase
         ("mention", "四议两公开", TEXT1)}
     assert "rule: test-runs" in e.notes
     assert "东琴柏村指导“四议两公开”" in e.format()
+    start = TEXT1.index("东琴柏村指导")
+    assert {(s.start, s.end) for s in e.supports} == {(start, start + 13), (start, start + 4),
+                                                      (start + 7, start + 12)}
 
 
-def test_explain_a_quantity_a_mention_and_an_unmentioned_place(kb: KnowledgeBase) -> None:
-    g = union_graph(to_dataset(kb, BASE))
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_explain_a_quantity_a_mention_and_an_unmentioned_place(kb: KnowledgeBase, provenance: str) -> None:
+    g = union_graph(to_dataset(kb, BASE, provenance=provenance))
     (q,) = explain_graph(g, f"{BASE}/article/{A2}/quantity/23-30")
     assert q.kind == "quantity" and q.fact == "17000 m2 (新建场地)"
     (s,) = q.supports
     assert (s.exact, s.sentence, s.headline) == ("1.7万平方米", TEXT2.split("\n")[0], None)
+    # 汶上县财政局工作人员在太白湖新区走访，新建场地 is 23 characters
+    assert (s.start, s.end, s.via) == (23, 30, "quantity")
     assert "(no headline)" in q.format()
     (m,) = explain_graph(g, f"{BASE}/article/{A1}/mention/14-17")
-    assert m.kind == "mention" and m.label == "泗水县" and [x.exact for x in m.supports] == ["泗水县"]
+    assert m.kind == "mention" and m.label == "泗水县"
+    assert [(x.exact, x.start, x.end) for x in m.supports] == [("泗水县", 14, 17)]
     (province,) = explain_graph(g, "山东省")
     assert province.supports == []
     assert province.notes == ["no mention: taken from the gazetteer (kg:linked true) as the parent of 济宁市"]
@@ -90,3 +99,11 @@ def test_explain_a_quantity_a_mention_and_an_unmentioned_place(kb: KnowledgeBase
 def test_explain_something_missing_is_an_error(kb: KnowledgeBase) -> None:
     with pytest.raises(KgError, match="nothing in the graph is '不存在村'"):
         explain_graph(to_dataset(kb, BASE), "不存在村")
+
+
+def test_explain_reads_a_compact_span_with_no_kg_exact_from_the_text(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    m = URIRef(f"{BASE}/article/{A1}/mention/14-17")
+    g.remove((m, KG.exact, None))
+    (e,) = explain_graph(g, f"<{m}>")
+    assert [(s.exact, s.start, s.end, s.sentence) for s in e.supports] == [("泗水县", 14, 17, TEXT1)]

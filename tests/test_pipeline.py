@@ -10,7 +10,10 @@ import pytest
 from rdflib import Graph
 
 from kg.errors import KgError
-from kg.pipeline import build, build_kb
+from kg.explain import explain
+from kg.pipeline import BuildReport, build, build_kb
+from kg.query import ENGINES, open_graph, run_query, saved_queries, saved_query
+from kg.validate import validate_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,6 +23,75 @@ def out(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("build")
     build([ROOT / "sources"], d)
     return d
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory) -> tuple[Path, BuildReport]:
+    """The sample page built with --provenance full (W3C Web Annotation targets)."""
+    d = tmp_path_factory.mktemp("build-full")
+    return d, build([ROOT / "sources"], d, provenance="full")
+
+
+def spans(graph: Path) -> dict[str, tuple[int, int, str]]:
+    """Every span of a build by the IRI of its mention, quantity or relation record: (start, end, exact)
+    from kg:start/kg:end/kg:exact on the record (compact) or from its target's selectors (full)."""
+    q = """PREFIX kg: <https://kg.example.org/ns#> PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT ?owner ?start ?end ?exact WHERE {
+          { ?owner kg:start ?start ; kg:end ?end ; kg:exact ?exact }
+          UNION
+          { { ?owner oa:hasTarget ?t } UNION { ?owner kg:evidence ?t . FILTER (isIRI(?t)) }
+            ?t oa:hasSelector ?p , ?q . ?p oa:start ?start ; oa:end ?end . ?q oa:exact ?exact }
+        }"""
+    found: dict[str, tuple[int, int, str]] = {}
+    for owner, start, end, exact in run_query(graph, q, "oxigraph")[1]:
+        assert owner is not None and start is not None and end is not None and exact is not None
+        assert owner not in found, owner
+        found[owner] = (int(start), int(end), exact)
+    return found
+
+
+def test_the_sample_conforms_with_full_provenance_too(full):
+    d, report = full
+    assert report.counts["violations"] == 0 and report.validated.startswith("all ")
+    assert not any(p.startswith("validate:") for p in report.problems)
+    assert validate_file(d / "graph.trig").conforms
+
+
+def test_both_provenance_modes_give_the_same_spans_each_its_article_text(out, full):
+    kb = build_kb([ROOT / "sources"])
+    texts = {a.id: a.text for a in kb.articles}
+    compact = spans(out / "graph.nq")
+    assert compact == spans(full[0] / "graph.nq")
+    assert len(compact) >= len(kb.mentions) + len(kb.quantities) > 200
+    for owner, (start, end, exact) in compact.items():
+        article = owner.split("/article/", 1)[1].split("/", 1)[0]
+        assert texts[article][start:end] == exact, owner
+    # 岳家岭村 is named once in each of its three sentences (tests/test_explain.py)
+    assert sum(1 for owner, s in compact.items() if s[2] == "岳家岭村" and "/mention/" in owner) == 3
+
+
+def test_compact_writes_eleven_triples_fewer_per_span(out, full):
+    """A span is 3 triples on its record (compact) or 14 (full: 3 on the record, 4 on the target and 3 + 4
+    on the selectors), so full - compact is 11 per span; a relation record without a span (a relation read
+    from context) says prov:wasDerivedFrom its article in full only, where compact has kg:inArticle alone."""
+    lines = [len((d / "graph.nq").read_text(encoding="utf-8").splitlines()) for d in (out, full[0])]
+    q = """PREFIX kg: <https://kg.example.org/ns#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?r WHERE { ?r a rdf:Statement ; kg:inArticle ?a . FILTER NOT EXISTS { ?r kg:start ?s } }"""
+    without_span = len(run_query(out / "graph.nq", q, "oxigraph")[1])
+    assert lines[1] - lines[0] == 11 * len(spans(out / "graph.nq")) + without_span
+    assert lines[1] > 1.8 * lines[0]
+
+
+def test_explain_and_the_saved_queries_answer_alike_on_both_modes(out, full):
+    from test_explain import YUEJIALING
+
+    for d in (out, full[0]):
+        (explanation,) = explain(d / "graph.ttl", "岳家岭村")
+        assert sorted(s.sentence for s in explanation.supports) == sorted(YUEJIALING)
+    stores = [open_graph(d / "graph.ttl", engine) for d in (out, full[0]) for engine in ENGINES]
+    for name in saved_queries():
+        answers = [run_query(store, saved_query(name)) for store in stores]
+        assert all(a == answers[0] for a in answers), name
 
 
 def test_turtle_parses_to_the_same_triples_in_rdflib_and_oxigraph(out):

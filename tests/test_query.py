@@ -27,6 +27,7 @@ from kg.query import (
     stats,
 )
 from kg.rdf import to_dataset, write_exports
+from kg.store import PROVENANCE_MODES
 
 SAVED = {"villages_of_town", "organizations_of_county", "programs_per_county", "funds_per_village",
          "quantities_by_unit", "who_reported_what", "entities_in_several_articles", "provenance_of_entity",
@@ -74,8 +75,14 @@ def test_villages_of_yangliu_on_every_engine_and_export(exports: dict[str, Path]
     assert {row[vars.index("townIri")] for row in rows} == {f"{BASE}/place/370831107"}
 
 
-def test_engines_agree_on_every_saved_query_on_every_export(exports: dict[str, Path]) -> None:
-    for path in exports.values():
+@pytest.fixture(params=PROVENANCE_MODES)
+def mode_exports(request: pytest.FixtureRequest, tmp_path: Path, kb: KnowledgeBase) -> dict[str, Path]:
+    """The fixture KB exported in every format, with compact and with full provenance."""
+    return write_exports(to_dataset(kb, BASE, provenance=request.param), tmp_path / request.param)
+
+
+def test_engines_agree_on_every_saved_query_on_every_export(mode_exports: dict[str, Path]) -> None:
+    for path in mode_exports.values():
         stores = [open_graph(path, engine) for engine in ENGINES]
         for name in SAVED:
             (v1, r1), (v2, r2) = (run_query(store, saved_query(name)) for store in stores)
@@ -105,7 +112,8 @@ def same(answers: dict[str, list[tuple[str | None, ...]]]) -> list[tuple[str | N
     return first
 
 
-def test_saved_query_answers_on_the_fixture(graph_ttl: Path) -> None:
+def test_saved_query_answers_on_the_fixture(mode_exports: dict[str, Path]) -> None:
+    graph_ttl = mode_exports["turtle"]
     assert same(rows_of(graph_ttl, "organizations_of_county", "county", "name", "place", county="汶上县")) == [
         ("汶上县", "汶上县财政局", "汶上县")]
     assert same(rows_of(graph_ttl, "programs_per_county", "county", "programs")) == [("泗水县", "1")]
@@ -116,10 +124,16 @@ def test_saved_query_answers_on_the_fixture(graph_ttl: Path) -> None:
     assert same(rows_of(graph_ttl, "who_reported_what", "name", "role", "headline")) == [
         ("吴修林", "author", "三个坚持 推动驻村工作提质增效"), ("张雅", "photographer", None)]
     assert same(rows_of(graph_ttl, "who_reported_what", "name", name="张雅")) == [("张雅",)]
-    # 岳家岭村 at TEXT1[20:24]: "本报泗水讯（通讯员 吴修林）" is 14 characters, 泗水县 and 杨柳镇 3 each
+    # 岳家岭村 at TEXT1[20:24]: "本报泗水讯（通讯员 吴修林）" is 14 characters, 泗水县 and 杨柳镇 3 each; the
+    # quote context is the 10 characters either side (oa:prefix/oa:suffix when full, cut from schema:text when
+    # compact), fewer at the edges of the text
     assert same(rows_of(graph_ttl, "provenance_of_entity", "name", "start", "end", "prefix", "exact", "suffix",
                         name="岳家岭村")) == [
         ("岳家岭村", "20", "24", "吴修林）泗水县杨柳镇", "岳家岭村", "第一书记追缴土地租金")]
+    assert same(rows_of(graph_ttl, "provenance_of_entity", "start", "end", "prefix", "exact", "suffix",
+                        name="吴修林")) == [("10", "13", "本报泗水讯（通讯员 ", "吴修林", "）泗水县杨柳镇岳家岭")]
+    assert same(rows_of(graph_ttl, "provenance_of_entity", "start", "end", "prefix", "exact", "suffix",
+                        name="张雅")) == [("37", "39", "平方米。\n■通讯员 ", "张雅", " 摄")]  # a line of 31 and \n
     assert same(rows_of(graph_ttl, "places_without_code", "name", "type", "level", "parent", "linked")) == [
         ("太白湖新区", "FunctionalZone", "功能区", "济宁市", "false"), ("微山湖", "Place", "水域", None, "false")]
     assert same(rows_of(graph_ttl, "relations_with_evidence", "subject", "relation", "object", "evidence")) == [

@@ -28,6 +28,7 @@ from kg.iris import (
 from kg.models import KnowledgeBase, Relation
 from kg.query import load_graph
 from kg.rdf import EXPORTERS, quiet_rdflib, to_dataset, union_graph, write_exports
+from kg.store import PROVENANCE_MODES
 
 ONTOLOGY = Path(__file__).resolve().parent.parent / "schema" / "kg.ttl"
 SCORED = {"AdministrativeArea", "Organization", "Program", "Person", "Place"}
@@ -195,11 +196,15 @@ def test_article_terms(kb: KnowledgeBase) -> None:
     assert (a2, KG.paragraphCount, Literal(2)) in g
 
 
+# ------------------------------------------------------------------ provenance, full: W3C Web Annotation
+
+
 def test_mention_has_position_and_quote_selectors(kb: KnowledgeBase) -> None:
-    g = union_graph(to_dataset(kb, BASE))
+    g = union_graph(to_dataset(kb, BASE, provenance="full"))
     # 泗水县 in TEXT1: "本报泗水讯（通讯员 吴修林）" is 14 characters, so the span is [14, 17).
     m = URIRef(f"{BASE}/article/{A1}/mention/14-17")
     assert (m, RDF.type, KG.Mention) in g
+    assert (m, RDF.type, OA.Annotation) in g and (m, OA.motivatedBy, OA.identifying) in g
     assert (m, KG.mentionOf, iri("place/370831")) in g
     assert (m, KG.inArticle, URIRef(f"{BASE}/article/{A1}")) in g
     target = URIRef(f"{m}#target")
@@ -216,7 +221,7 @@ def test_mention_has_position_and_quote_selectors(kb: KnowledgeBase) -> None:
 
 
 def test_every_mention_has_both_selectors_with_exact_prefix_and_suffix(kb: KnowledgeBase) -> None:
-    g = union_graph(to_dataset(kb, BASE))
+    g = union_graph(to_dataset(kb, BASE, provenance="full"))
     mentions = list(g.subjects(RDF.type, KG.Mention))
     assert len(mentions) == len(kb.mentions) == 9
     for m in mentions:
@@ -228,7 +233,7 @@ def test_every_mention_has_both_selectors_with_exact_prefix_and_suffix(kb: Knowl
 
 
 def test_quote_context_is_at_most_ten_characters_and_empty_at_the_edges(kb: KnowledgeBase) -> None:
-    g = union_graph(to_dataset(kb, BASE))
+    g = union_graph(to_dataset(kb, BASE, provenance="full"))
     for p in (OA.prefix, OA.suffix):
         for o in g.objects(None, p):
             assert len(str(o)) <= 10
@@ -277,19 +282,29 @@ def test_range_quantity_has_min_and_max(kb: KnowledgeBase) -> None:
     assert (node, SCHEMA.value, None) not in g
 
 
-def test_relation_provenance_record(kb: KnowledgeBase) -> None:
-    g = union_graph(to_dataset(kb, BASE))
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_relation_provenance_record(kb: KnowledgeBase, provenance: str) -> None:
+    g = union_graph(to_dataset(kb, BASE, provenance=provenance))
     records = list(g.subjects(RDF.subject, iri("place/370831107202")))
     assert len(records) == 1
     rec = records[0]
     assert (rec, RDF.predicate, KG.runs) in g
     assert (rec, KG.rule, Literal("test-runs")) in g
-    quote = URIRef(f"{rec}#quote")
-    assert (quote, OA.exact, Literal("东琴柏村指导“四议两公开”")) in g
+    assert (rec, KG.inArticle, URIRef(f"{BASE}/article/{A1}")) in g
+    start = TEXT1.index("东琴柏村指导")
+    if provenance == "full":
+        quote = URIRef(f"{rec}#quote")
+        assert (quote, OA.exact, Literal("东琴柏村指导“四议两公开”")) in g
+        assert (URIRef(f"{rec}#pos"), OA.start, Literal(str(start), datatype=XSD.nonNegativeInteger)) in g
+    else:
+        assert (rec, KG.exact, Literal("东琴柏村指导“四议两公开”")) in g
+        assert (rec, KG.start, Literal(str(start), datatype=XSD.nonNegativeInteger)) in g
+        # 东琴柏村 4, 指导 2, the quotes 2 and 四议两公开 5: 13 characters
+        assert (rec, KG.end, Literal(str(start + 13), datatype=XSD.nonNegativeInteger)) in g
 
 
 def test_relations_and_quantities_are_derived_from_their_span_and_mentions(kb: KnowledgeBase) -> None:
-    g = union_graph(to_dataset(kb, BASE))
+    g = union_graph(to_dataset(kb, BASE, provenance="full"))
     article = URIRef(f"{BASE}/article/{A1}")
     (rec,) = g.subjects(RDF.subject, iri("place/370831107202"))
     # evidence "东琴柏村指导“四议两公开”" holds the mentions of both ends of the relation
@@ -303,6 +318,87 @@ def test_relations_and_quantities_are_derived_from_their_span_and_mentions(kb: K
     rent = URIRef(f"{BASE}/article/{A1}/quantity/34-40")
     assert set(g.objects(rent, PROV.wasDerivedFrom)) == {article, URIRef(f"{rent}#target")}
     assert (rent, KG.evidence, URIRef(f"{rent}#target")) in g
+
+
+# ------------------------------------------------------------------ provenance, compact (the default)
+
+
+def test_compact_mention_has_offsets_and_exact_on_itself(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    m = URIRef(f"{BASE}/article/{A1}/mention/14-17")  # 泗水县 after the 14 characters of 本报泗水讯（通讯员 吴修林）
+    assert set(g.predicate_objects(m)) == {
+        (RDF.type, KG.Mention),
+        (KG.mentionOf, iri("place/370831")),
+        (KG.inArticle, URIRef(f"{BASE}/article/{A1}")),
+        (KG.rule, Literal("test")),
+        (KG.start, Literal("14", datatype=XSD.nonNegativeInteger)),
+        (KG.end, Literal("17", datatype=XSD.nonNegativeInteger)),
+        (KG.exact, Literal("泗水县")),
+    }
+
+
+def test_a_compact_graph_has_no_web_annotation_terms(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    for s, p, o in g:
+        assert not any(str(t).startswith(str(OA)) for t in (p, o)), (s, p, o)
+        assert "#" not in str(s) or str(s).startswith(str(KG)), s  # no …#target, #pos, #quote nodes
+
+
+def test_every_compact_span_is_its_article_text(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    texts = {URIRef(f"{BASE}/article/{A1}"): TEXT1, URIRef(f"{BASE}/article/{A2}"): TEXT2}
+    spans: dict[URIRef, set[str]] = {KG.Mention: set(), SCHEMA.QuantitativeValue: set(), RDF.Statement: set()}
+    for node in g.subjects(KG.start, None):
+        start, end, exact = (g.value(node, p) for p in (KG.start, KG.end, KG.exact))
+        assert isinstance(start, Literal) and isinstance(end, Literal) and isinstance(exact, Literal)
+        assert start.datatype == end.datatype == XSD.nonNegativeInteger and exact.datatype is None
+        assert texts[g.value(node, KG.inArticle)][int(start):int(end)] == str(exact), node  # type: ignore[index]
+        (kind,) = set(g.objects(node, RDF.type)) & set(spans)
+        spans[kind].add(str(exact))
+    # the printed strings the fixture's spans were found with (tests/conftest.py)
+    assert spans == {
+        KG.Mention: {"泗水县", "杨柳镇", "岳家岭村", "东琴柏村", "四议两公开", "吴修林", "汶上县财政局", "太白湖新区",
+                     "张雅"},
+        SCHEMA.QuantitativeValue: {"25.5万元", "300余次", "1.7万平方米"},
+        RDF.Statement: {"东琴柏村指导“四议两公开”", "汶上县财政局", "杨柳镇岳家岭村", "本报"},
+    }
+    assert len(list(g.subjects(KG.start, None))) == len(kb.mentions) + len(kb.quantities) + len(kb.relations)
+
+
+def test_compact_records_are_derived_from_their_mentions_and_in_their_article(kb: KnowledgeBase) -> None:
+    g = union_graph(to_dataset(kb, BASE))
+    article = URIRef(f"{BASE}/article/{A1}")
+    (rec,) = g.subjects(RDF.subject, iri("place/370831107202"))
+    village = TEXT1.index("东琴柏村")
+    program = TEXT1.index("四议两公开")
+    assert set(g.objects(rec, PROV.wasDerivedFrom)) == {
+        URIRef(f"{BASE}/article/{A1}/mention/{village}-{village + 4}"),
+        URIRef(f"{BASE}/article/{A1}/mention/{program}-{program + 5}"),
+    }
+    assert (rec, KG.inArticle, article) in g and (rec, KG.evidence, None) not in g
+    rent = URIRef(f"{BASE}/article/{A1}/quantity/34-40")
+    assert (rent, KG.inArticle, article) in g
+    assert (rent, PROV.wasDerivedFrom, None) not in g and (rent, KG.evidence, None) not in g
+    # kg:inArticle says prov:wasDerivedFrom in the ontology
+    assert (KG.inArticle, RDFS.subPropertyOf, PROV.wasDerivedFrom) in Graph().parse(ONTOLOGY)
+
+
+def test_compact_writes_eleven_triples_fewer_per_span(kb: KnowledgeBase) -> None:
+    """Per span, full writes 14 triples and compact 3 (kg:start, kg:end, kg:exact).
+
+    Full: a mention's oa:Annotation type, oa:motivatedBy and oa:hasTarget, a quantity's or record's
+    kg:evidence and two prov:wasDerivedFrom (article and target); then the target (type, oa:hasSource,
+    two oa:hasSelector), the position selector (type, start, end) and the quote selector (type, exact,
+    prefix, suffix): 3 + 4 + 3 + 4.
+    """
+    compact, full = (len(union_graph(to_dataset(kb, BASE, provenance=p))) for p in ("compact", "full"))
+    spans = len(kb.mentions) + len(kb.quantities) + len(kb.relations)  # every relation of the fixture has one
+    assert full - compact == 11 * spans == 11 * 16
+
+
+def test_an_unknown_provenance_mode_is_an_error(kb: KnowledgeBase) -> None:
+    with pytest.raises(ValueError, match="provenance must be one of compact, full, not 'short'"):
+        to_dataset(kb, BASE, provenance="short")
 
 
 def test_every_language_tag_is_lower_case(kb: KnowledgeBase) -> None:
@@ -328,13 +424,15 @@ def test_unknown_entity_reference_is_skipped_not_dangling(kb: KnowledgeBase) -> 
     assert problems == ["rdf: 'program/nowhere' is neither an entity key nor an article id; its triples are skipped"]
 
 
-def test_no_blank_nodes(kb: KnowledgeBase) -> None:
-    for quad in to_dataset(kb, BASE).quads((None, None, None, None)):
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_no_blank_nodes(kb: KnowledgeBase, provenance: str) -> None:
+    for quad in to_dataset(kb, BASE, provenance=provenance).quads((None, None, None, None)):
         assert not any(isinstance(t, BNode) for t in quad[:3]), quad
 
 
-def test_base_iri_is_used_everywhere(kb: KnowledgeBase) -> None:
-    g = union_graph(to_dataset(kb, "http://example.com/kg/"))
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_base_iri_is_used_everywhere(kb: KnowledgeBase, provenance: str) -> None:
+    g = union_graph(to_dataset(kb, "http://example.com/kg/", provenance=provenance))
     for s in g.subjects():
         assert str(s).startswith("http://example.com/kg/"), s
 
@@ -487,11 +585,12 @@ def test_funds_name_their_recipients(kb: KnowledgeBase) -> None:
     assert len(problems) == 1 and "place/nowhere" in problems[0]
 
 
-def test_every_kg_term_written_is_defined_in_the_ontology(kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_every_kg_term_written_is_defined_in_the_ontology(kb: KnowledgeBase, provenance: str) -> None:
     onto = Graph().parse(ONTOLOGY)
     defined = {s for s in onto.subjects(RDF.type, None) if str(s).startswith(str(KG))}
     used: set[URIRef] = set()
-    for _s, p, o, _g in to_dataset(kb, BASE).quads((None, None, None, None)):
+    for _s, p, o, _g in to_dataset(kb, BASE, provenance=provenance).quads((None, None, None, None)):
         used.add(p)  # type: ignore[arg-type]
         if p == RDF.type:
             used.add(o)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from kg.errors import KgError
 from kg.models import KnowledgeBase
 from kg.pipeline import build_kb
 from kg.rdf import QuadData, quiet_rdflib, to_dataset
-from kg.store import STORE_MARKER, kb_quads, literal, load_store, nquad_line, open_store
+from kg.store import PROVENANCE_MODES, STORE_MARKER, graph_chunks, kb_quads, literal, load_store, nquad_line, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,12 +42,24 @@ def test_literals_escape_as_oxigraph_does() -> None:
         ox.Literal("3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
 
 
-def test_quad_data_from_the_kb_and_from_its_dataset_export_the_same_bytes(kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_quad_data_from_the_kb_and_from_its_dataset_export_the_same_bytes(kb: KnowledgeBase,
+                                                                         provenance: str) -> None:
     from kg.rdf import EXPORTERS
 
-    fast, slow = QuadData.from_kb(kb, BASE), QuadData.from_dataset(to_dataset(kb, BASE))
+    fast = QuadData.from_kb(kb, BASE, provenance=provenance)
+    slow = QuadData.from_dataset(to_dataset(kb, BASE, provenance=provenance))
     for name, exp in EXPORTERS.items():
         assert exp(fast) == exp(slow), name
+
+
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_graph_chunks_are_one_graph_each_and_together_the_quads(kb: KnowledgeBase, provenance: str) -> None:
+    chunks = list(graph_chunks(kb, BASE, provenance=provenance))
+    graphs = [{q[3] for q in chunk} for chunk in chunks]
+    assert all(len(g) == 1 for g in graphs) and len({next(iter(g)) for g in graphs}) == len(chunks) == 5
+    assert [q for chunk in chunks for q in chunk] == kb_quads(kb, BASE, provenance=provenance)
+    assert all(chunk == sorted(set(chunk)) for chunk in chunks)
 
 
 def test_store_on_disk_holds_every_quad_and_reopens(tmp_path: Path, kb: KnowledgeBase) -> None:

@@ -13,6 +13,7 @@ from kg.iris import KG, OA, SCHEMA
 from kg.models import KnowledgeBase
 from kg.pipeline import BuildReport
 from kg.rdf import to_dataset, union_graph, write_exports
+from kg.store import PROVENANCE_MODES
 from kg.validate import SHAPES_FILE, validate_file, validate_graph
 
 
@@ -22,7 +23,14 @@ def iri(key: str) -> URIRef:
 
 @pytest.fixture
 def graph(kb: KnowledgeBase) -> Graph:
+    """The fixture with compact provenance (kg build's default)."""
     return union_graph(to_dataset(kb, BASE))
+
+
+@pytest.fixture
+def full_graph(kb: KnowledgeBase) -> Graph:
+    """The fixture with W3C Web Annotation targets (--provenance full)."""
+    return union_graph(to_dataset(kb, BASE, provenance="full"))
 
 
 def only(g: Graph) -> list[tuple[str, str | None, str]]:
@@ -30,8 +38,9 @@ def only(g: Graph) -> list[tuple[str, str | None, str]]:
     return [(r.focus, r.path, r.message) for r in validate_graph(g).violations]
 
 
-def test_the_fixture_conforms(kb: KnowledgeBase) -> None:
-    report = validate_graph(to_dataset(kb, BASE), source="fixture")
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_the_fixture_conforms(kb: KnowledgeBase, provenance: str) -> None:
+    report = validate_graph(to_dataset(kb, BASE, provenance=provenance), source="fixture")
     assert report.conforms and report.results == []
     assert report.format() == "OK: fixture conforms to schema/shapes.ttl\n"
 
@@ -44,7 +53,9 @@ def test_the_sample_build_conforms(sample_report: tuple[Path, BuildReport]) -> N
     assert report.conforms, report.format()
 
 
-def test_every_class_kg_writes_has_a_shape(graph: Graph) -> None:
+@pytest.mark.parametrize("provenance", PROVENANCE_MODES)
+def test_every_class_kg_writes_has_a_shape(kb: KnowledgeBase, provenance: str) -> None:
+    graph = union_graph(to_dataset(kb, BASE, provenance=provenance))
     shapes = Graph().parse(SHAPES_FILE)
     targeted = set(shapes.objects(None, URIRef("http://www.w3.org/ns/shacl#targetClass")))
     written = set(graph.objects(None, RDF.type)) - {OA.Annotation, URIRef("http://www.w3.org/ns/prov#Bundle"),
@@ -99,7 +110,8 @@ def test_upper_case_language_tags_fail(graph: Graph) -> None:
     assert result.value == '"济宁日报"@zh-CN'
 
 
-def test_amounts_must_be_decimals_and_quotes_complete(graph: Graph) -> None:
+def test_amounts_must_be_decimals_and_quotes_complete(full_graph: Graph) -> None:
+    graph = full_graph
     rent = URIRef(f"{BASE}/article/{A1}/quantity/34-40")
     graph.remove((rent, SCHEMA.value, None))
     graph.add((rent, SCHEMA.value, Literal("255000.0", datatype=XSD.double)))
@@ -107,6 +119,61 @@ def test_amounts_must_be_decimals_and_quotes_complete(graph: Graph) -> None:
     graph.remove((quote, OA.suffix, None))
     found = {(focus, path) for focus, path, _ in only(graph)}
     assert found == {(f"<{rent}>", "schema:value"), (f"<{quote}>", "oa:suffix")}
+
+
+def nni(n: int) -> Literal:
+    return Literal(str(n), datatype=XSD.nonNegativeInteger)
+
+
+def test_compact_spans_are_complete_ordered_and_quote_their_article(graph: Graph) -> None:
+    county = URIRef(f"{BASE}/article/{A1}/mention/14-17")  # 泗水县
+    graph.remove((county, KG.exact, None))
+    rent = URIRef(f"{BASE}/article/{A1}/quantity/34-40")  # 25.5万元
+    graph.set((rent, KG.start, nni(41)))
+    (record,) = graph.subjects(RDF.predicate, KG.runs)
+    graph.set((record, KG.exact, Literal("东琴柏村指导")))  # the text from 41 to 54 is 东琴柏村指导“四议两公开”
+    town = URIRef(f"{BASE}/article/{A1}/mention/17-20")  # 杨柳镇: no span at all
+    for p in (KG.start, KG.end, KG.exact):
+        graph.remove((town, p, None))
+    not_the_text = "kg:exact is not the text of its article (schema:text of kg:inArticle) from kg:start to kg:end"
+    assert sorted(only(graph)) == sorted([
+        (f"<{county}>", "kg:exact", "kg:exact must be one non-empty string: the span's text as printed"),
+        (f"<{rent}>", "kg:start", "kg:start must be one non-negative integer, not after kg:end"),
+        (f"<{rent}>", "kg:exact", not_the_text),
+        (f"<{record}>", "kg:exact", not_the_text),
+        (f"<{town}>", None, "a mention has its span: kg:start, kg:end and kg:exact (compact provenance) or one "
+                            "oa:hasTarget with both selectors (full provenance)"),
+    ])
+
+
+def test_offsets_read_back_from_oxigraph_as_integers_still_conform(graph: Graph) -> None:
+    m = URIRef(f"{BASE}/article/{A1}/mention/14-17")
+    graph.set((m, KG.start, Literal("14", datatype=XSD.integer)))
+    graph.set((m, KG.end, Literal("17", datatype=XSD.integer)))
+    assert only(graph) == []
+
+
+def test_a_quantity_needs_its_span_in_one_form_or_the_other(graph: Graph, full_graph: Graph) -> None:
+    rent = URIRef(f"{BASE}/article/{A1}/quantity/34-40")
+    for p in (KG.start, KG.end, KG.exact):
+        graph.remove((rent, p, None))
+    full_graph.remove((rent, KG.evidence, None))
+    message = ("a quantity has the span it was read from: kg:start, kg:end and kg:exact (compact provenance) or "
+               "one kg:evidence with both selectors (full provenance)")
+    assert only(graph) == only(full_graph) == [(f"<{rent}>", None, message)]
+
+
+def test_full_spans_need_a_target_whose_quote_is_the_article_text(full_graph: Graph) -> None:
+    county = URIRef(f"{BASE}/article/{A1}/mention/14-17")
+    full_graph.set((URIRef(f"{county}#quote"), OA.exact, Literal("泗水")))
+    town = URIRef(f"{BASE}/article/{A1}/mention/17-20")
+    full_graph.remove((town, OA.hasTarget, None))
+    assert sorted(only(full_graph)) == [
+        (f"<{county}#quote>", "oa:exact", "oa:exact is not the text of the target's source (schema:text) between "
+                                          "the oa:TextPositionSelector's oa:start and oa:end"),
+        (f"<{town}>", None, "a mention has its span: kg:start, kg:end and kg:exact (compact provenance) or one "
+                            "oa:hasTarget with both selectors (full provenance)"),
+    ]
 
 
 def test_relation_records_must_describe_asserted_triples(graph: Graph) -> None:
