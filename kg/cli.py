@@ -116,20 +116,27 @@ def build(
                                         "warnings and errors only.")] = False,
     store: Annotated[Path | None, typer.Option("--store", help="Also keep the graph in an on-disk Oxigraph store "
                                                "in this folder (kg query DIR answers from it).")] = None,
+    provenance: Annotated[str, typer.Option("--provenance", help="compact: each mention, quantity and relation "
+                                            "record carries kg:start, kg:end, kg:exact; full: W3C Web Annotation "
+                                            "targets and selectors instead (about twice the triples).")] = "compact",
 ) -> None:
     """Build the knowledge graph of SOURCES and write every export into --out."""
     paths = sources or [Path("sources")]
     for path in paths:
         _require(path, "source file or folder")
     _require(gazetteer, "gazetteer file")
+    from kg.store import PROVENANCE_MODES
+
+    if provenance not in PROVENANCE_MODES:
+        raise typer.BadParameter(f"give one of {', '.join(PROVENANCE_MODES)}", param_hint="--provenance")
     with _reported():
         from kg.parallel import default_workers
         from kg.pipeline import build as build_graph
 
         report = build_graph(paths, out, base_iri=base_iri, gazetteer=gazetteer, strict=strict,
                              progress=sys.stderr.isatty() and not quiet, workers=workers or default_workers(),
-                             cache=cache, include=include or (), exclude=exclude or (),
-                             **({"store": store} if store is not None else {}))
+                             cache=cache, include=include or (), exclude=exclude or (), store=store,
+                             provenance=provenance)
     for problem in report.problems:
         typer.echo(f"kg: warning: {problem}", err=True)
     if quiet:

@@ -28,7 +28,7 @@ from kg.models import ArticleExtraction, KnowledgeBase, SourceDocument
 from kg.parallel import extract_document, init_worker, ordered_map
 from kg.resolve import resolve
 from kg.review import merge_candidates, write_review
-from kg.sources import doc_id_stem, iter_sources
+from kg.sources import count_sources, doc_id_stem, iter_sources
 
 
 @dataclass
@@ -110,7 +110,7 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
     def work(doc: SourceDocument) -> tuple[SourceDocument, list[ArticleExtraction] | None]:
         return doc, cache.get(doc) if cache else None
 
-    bar = _Progress(progress)
+    bar = _Progress(progress, count_sources(paths, opts.include, opts.exclude) if progress else None)
     try:
         with bar:
             pending = (work(d) for d in docs())
@@ -169,34 +169,50 @@ def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None
 
 
 class _Progress:
-    """A rich progress line (sources, articles, characters per second) when asked for; else nothing."""
+    """A rich progress bar when asked for (else nothing): ``total`` sources (None: unknown), articles,
+    characters per second, elapsed time and an ETA."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, total: int | None = None, description: str = "extracting",
+                 unit: str = "sources") -> None:
         self.enabled = enabled
+        self.total = total
+        self.description = description
+        self.unit = unit
         self._bar: Any = None
         self._task: Any = None
 
     def __enter__(self) -> _Progress:
         if self.enabled:
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
-            self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+            self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TextColumn(self.unit),
                                  TextColumn("{task.fields[articles]} articles"),
-                                 TextColumn("{task.fields[rate]} chars/s"), TimeElapsedColumn(), transient=True)
+                                 TextColumn("{task.fields[rate]} chars/s"), TimeElapsedColumn(),
+                                 TextColumn("ETA"), TimeRemainingColumn(), transient=True)
             self._bar.__enter__()
-            self._task = self._bar.add_task("extracting", total=None, articles=0, rate="-")
+            self._task = self._bar.add_task(self.description, total=self.total, articles=0, rate="-")
             self._chars = 0
             self._articles = 0
             self._t0 = time.perf_counter()
         return self
 
-    def advance(self, articles: int, chars: int) -> None:
+    def advance(self, articles: int, chars: int, sources: int = 1) -> None:
         if not self.enabled:
             return
         self._articles += articles
         self._chars += chars
         rate = self._chars / max(time.perf_counter() - self._t0, 1e-9)
-        self._bar.update(self._task, articles=self._articles, rate=f"{rate:,.0f}")
+        self._bar.update(self._task, advance=sources, articles=f"{self._articles:,}",
+                         rate=f"{rate:,.0f}" if self._chars else "-")
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
@@ -227,14 +243,17 @@ def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None
 def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEFAULT_BASE,
           gazetteer: str | Path | None = None, strict: bool = False, progress: bool = False,
           workers: int = 1, cache: bool = True, include: Sequence[str] = (),
-          exclude: Sequence[str] = (), store: str | Path | None = None) -> BuildReport:
+          exclude: Sequence[str] = (), store: str | Path | None = None,
+          provenance: str = "compact") -> BuildReport:
     """Build the graph of ``sources`` and write every export into ``out``.
 
     ``store`` is a directory for an on-disk Oxigraph store of the graph
     (``kg query STORE …`` answers from it); without it the store used for
     the Gephi views lives in memory. SHACL validation covers the whole graph
-    up to :data:`kg.validate.VALIDATE_LIMIT` quads, else a sample;
-    ``report.validated`` says which.
+    up to :data:`VALIDATE_SAMPLE` records, else a sample (:func:`sample_kb`);
+    ``report.validated`` says which. ``provenance`` is ``compact`` (spans as
+    kg:start/kg:end/kg:exact on each record) or ``full`` (W3C Web Annotation
+    selectors too; about twice the triples), see :data:`kg.store.PROVENANCE_MODES`.
 
     ``workers`` processes run layout and extraction (the outputs do not depend
     on it); with ``cache`` the extractions are kept in ``out/.kg-cache.sqlite``
@@ -262,7 +281,7 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     # so a failed build leaves the previous build's files as they were
     staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out_dir))
     try:
-        _export(kb, report, staging, base_iri, store)
+        _export(kb, report, staging, base_iri, store, provenance, workers, progress)
         final = {}
         for name, path in report.outputs.items():
             if path.parent == staging:
@@ -281,20 +300,27 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     return report
 
 
-def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str, store: str | Path | None) -> None:
+def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str, store: str | Path | None,
+            provenance: str = "compact", workers: int = 1, progress: bool = False) -> None:
     """RDF exports, the store, Gephi views, validation and review.csv into ``out_dir``."""
-    from kg.rdf import QuadData, write_exports
-    from kg.store import load_store
+    from kg.export import write_graph_files
+    from kg.rdf import QuadData, kg_prefixes
+    from kg.store import GraphPieces, load_store
     from kg.validate import validate_quads
     from kg.views import write_view_exports
 
     clock = time.perf_counter()
-    data = QuadData.from_kb(kb, base_iri, problems=report.problems)
-    report.seconds["rdf"] = time.perf_counter() - clock
-    report.outputs = dict(write_exports(data, out_dir, seconds=report.seconds))
+    kinds = {k.split("/", 1)[0] for k in kb.entities if "/" in k}
+    pieces = GraphPieces(kb, base_iri, problems=report.problems, provenance=provenance)
+    with _Progress(progress, len(kb.articles), "writing RDF", "graphs") as bar:
+        files = write_graph_files(pieces, out_dir, kg_prefixes(base_iri, kinds), workers=workers,
+                                  progress=lambda n: bar.advance(n, 0, n))
+    report.seconds["rdf+exports"] = time.perf_counter() - clock
+    report.seconds.update({f"export {name}": sec for name, sec in files.seconds.items()})
+    report.outputs = dict(files.paths)
     clock = time.perf_counter()
-    files = (report.outputs["nquads"], report.outputs["ntriples"])
-    graph_store = load_store(data.quads, store, union=store is not None, files=files)  # on disk with --store
+    nq_nt = (files.paths["nquads"], files.paths["ntriples"])
+    graph_store = load_store((), store, union=store is not None, files=nq_nt, count=files.quads)
     report.seconds["store"] = time.perf_counter() - clock
     if store is not None:
         report.outputs["store"] = Path(store)
@@ -303,11 +329,65 @@ def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str
     report.seconds["views"] = time.perf_counter() - clock
     del graph_store
     clock = time.perf_counter()
-    validation, report.validated = validate_quads(data)  # SHACL, schema/shapes.ttl; a sample past a limit
+    sample = sample_kb(kb, VALIDATE_SAMPLE)
+    data = QuadData.from_kb(sample, base_iri, provenance=provenance)
+    validation, scope = validate_quads(data)  # SHACL, schema/shapes.ttl
+    report.validated = scope if sample is kb else (
+        f"a sample: {len(sample.articles)} of {len(kb.articles)} articles and the {len(sample.entities)} "
+        f"entities they name ({len(data)} of {files.quads} quads)")
     violations = len(validation.violations)
     report.seconds["validate"] = time.perf_counter() - clock
     if violations:
         report.problems.append(f"validate: {violations} SHACL violation(s); list them with "
                                f"kg validate {out_dir.parent / 'graph.ttl'}")
     report.outputs["review"] = write_review(kb.merge_candidates, out_dir / "review.csv")
-    report.counts = {"quads": len(data), "triples": data.triple_count(), "violations": violations}
+    report.counts = {"quads": files.quads, "triples": files.triples, "violations": violations}
+
+
+VALIDATE_SAMPLE = 2_000
+"""Mentions, quantities and relations above which a build validates a sample of its articles
+(:func:`sample_kb`): pySHACL checks about a thousand quads a second."""
+
+
+def sample_kb(kb: KnowledgeBase, limit: int = VALIDATE_SAMPLE) -> KnowledgeBase:
+    """``kb`` itself when it has at most ``limit`` mentions, quantities and relations; else a smaller
+    KnowledgeBase for SHACL validation: the first articles (input order) up to ``limit`` of those
+    records, every entity they name with its ancestors (``Entity.parent``), and the relations among
+    those entities that belong to no article (curated facts, merge candidates). Deterministic."""
+    if len(kb.mentions) + len(kb.quantities) + len(kb.relations) <= limit:
+        return kb
+    per_article: dict[str, int] = {}
+    ids = [rm.mention.article_id for rm in kb.mentions] + [q.article_id for q in kb.quantities]
+    for article_id in ids + [r.article_id for r in kb.relations if r.article_id is not None]:
+        per_article[article_id] = per_article.get(article_id, 0) + 1
+    chosen: set[str] = set()
+    total = 0
+    for a in kb.articles:
+        if chosen and total >= limit:
+            break
+        chosen.add(a.id)
+        total += per_article.get(a.id, 0)
+    mentions = [rm for rm in kb.mentions if rm.mention.article_id in chosen]
+    quantities = [q for q in kb.quantities if q.article_id in chosen]
+    keys = {rm.entity for rm in mentions}
+    for q in quantities:
+        keys.update(([q.subject] if q.subject else []) + list(getattr(q, "recipients", None) or []))
+    relations = [r for r in kb.relations if r.article_id in chosen]
+    keys.update(k for r in relations for k in (r.subject, r.object))
+    names = {n for a in kb.articles if a.id in chosen for n in (*a.correspondents, *a.photographers)}
+    keys.update(k for k, e in kb.entities.items() if e.type == "Person" and (e.name in names
+                                                                              or names.intersection(e.labels)))
+    todo = list(keys)
+    while todo:
+        e = kb.entities.get(todo.pop())
+        if e is not None and e.parent and e.parent not in keys:
+            keys.add(e.parent)
+            todo.append(e.parent)
+    relations += [r for r in kb.relations if r.article_id is None and r.subject in keys and r.object in keys]
+    sources = {a.source_id for a in kb.articles if a.id in chosen}
+    return KnowledgeBase(articles=[a for a in kb.articles if a.id in chosen],
+                         entities={k: e for k, e in kb.entities.items() if k in keys},
+                         mentions=mentions, quantities=quantities, relations=relations,
+                         sources=[d for d in kb.sources if d.id in sources],
+                         merge_candidates=[row for row in kb.merge_candidates
+                                           if row.get("key_a") in keys and row.get("key_b") in keys])

@@ -16,19 +16,25 @@ Terms follow schema/kg.ttl and what the evaluation reads
 (/work/shared/eval/CONTRACT.md): kg classes for entity types, rdfs:label @zh
 plus a pinyin @zh-latn-pinyin label, skos:altLabel for other printed forms,
 schema:NewsArticle / schema:Photograph, schema:QuantitativeValue with an
-xsd:decimal schema:value, and W3C Web Annotation selectors for every span. No
-blank nodes: selector and target nodes get IRIs derived from their owner
-(``…#target``, ``…#pos``, ``…#quote``). Language tags are lower case
-(``zh``, ``zh-latn-pinyin``): Oxigraph lower-cases tags and rdflib does not,
-so mixed case would make the two engines answer differently.
+xsd:decimal schema:value, and the character span of every mention, quantity
+and relation record. No blank nodes: with full provenance, selector and target
+nodes get IRIs derived from their owner (``…#target``, ``…#pos``,
+``…#quote``). Language tags are lower case (``zh``, ``zh-latn-pinyin``):
+Oxigraph lower-cases tags and rdflib does not, so mixed case would make the
+two engines answer differently.
 
-Provenance (PROV-O and Web Annotation): every mention is an oa:Annotation
-whose oa:hasTarget carries an oa:TextPositionSelector (start, end) and an
-oa:TextQuoteSelector (exact, prefix, suffix; prefix/suffix are empty at
-the edges of the text). A quantity and a relation record (rdf:Statement) point
-with prov:wasDerivedFrom at their article, at the span they were read from
-(also kg:evidence) and, for relations, at the mentions of their subject and
-object inside that span.
+Provenance (``provenance=``, :data:`kg.store.PROVENANCE_MODES`): every
+mention, quantity and relation record has kg:inArticle (⊑ prov:wasDerivedFrom)
+its article, and a relation record prov:wasDerivedFrom the mentions of its
+subject and object inside its span. ``compact`` (the default) writes the span
+on the node itself: kg:start, kg:end (character offsets into the article's
+schema:text, end exclusive) and kg:exact (the text between them). ``full``
+writes the W3C Web Annotation form instead, about twice the triples: a mention
+is also an oa:Annotation whose oa:hasTarget carries an oa:TextPositionSelector
+(start, end) and an oa:TextQuoteSelector (exact, prefix, suffix; prefix/suffix
+are empty at the edges of the text); a quantity or record points at that
+target with kg:evidence and prov:wasDerivedFrom, and prov:wasDerivedFrom its
+article.
 
 The quads are made by :func:`kg.store.kb_quads` (N-Triples term strings, no
 rdflib object per term); :func:`to_dataset` parses them into rdflib for small
@@ -156,18 +162,20 @@ def _bind(ds: Dataset, base: str, kb: KnowledgeBase) -> None:
             ds.bind(name, Namespace(f"{base.rstrip('/')}/{kind}/"), override=True, replace=True)
 
 
-def to_dataset(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None) -> Dataset:
+def to_dataset(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None,
+               provenance: str = "compact") -> Dataset:
     """The rdflib Dataset of a KnowledgeBase: one named graph per article plus entities, curated and sources.
 
     The quads are :func:`kg.store.kb_quads` (the one place kg's RDF is made),
     parsed into rdflib: the API for small graphs (notebooks, tests, SHACL).
     ``base`` is the IRI base (``--base-iri``). References to unknown entity
     keys are skipped, never turned into dangling IRIs; each is logged and,
-    when ``problems`` is given, appended to it as one line.
+    when ``problems`` is given, appended to it as one line. ``provenance`` is
+    ``compact`` or ``full`` (:data:`kg.store.PROVENANCE_MODES`).
     """
     ds = Dataset()
     _bind(ds, base, kb)
-    data = "".join(map(nquad_line, kb_quads(kb, base, problems=problems)))
+    data = "".join(map(nquad_line, kb_quads(kb, base, problems=problems, provenance=provenance)))
     with quiet_rdflib():
         ds.parse(data=data, format="nquads")
     return ds
@@ -215,9 +223,10 @@ class QuadData:
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, base: str = DEFAULT_BASE, *,
-                problems: list[str] | None = None) -> QuadData:
+                problems: list[str] | None = None, provenance: str = "compact") -> QuadData:
         kinds = {k.split("/", 1)[0] for k in kb.entities if "/" in k}
-        return cls(sorted_quads(kb_quads(kb, base, problems=problems)), kg_prefixes(base, kinds))
+        return cls(sorted_quads(kb_quads(kb, base, problems=problems, provenance=provenance)),
+                   kg_prefixes(base, kinds))
 
     @classmethod
     def from_dataset(cls, ds: Dataset | Graph) -> QuadData:
@@ -484,19 +493,9 @@ def _dumps(obj: Any, depth: int) -> str:
     return text.replace("\n", "\n" + " " * depth) if depth else text
 
 
-@register_exporter("json-ld", "graph.jsonld")
-def render_jsonld(data: QuadData) -> Iterator[bytes]:
-    """JSON-LD 1.1 in expanded node form under kg's context; graphs, nodes and values sorted.
-
-    The ``@context`` is the whole of ``schema/context.jsonld``, embedded so the
-    file reads offline. Property keys and ``@type`` values are compact IRIs
-    (``schema:headline``, ``kg:Mention``) where one of its prefixes fits; node
-    IRIs are written in full. Literals keep their lexical form
-    (``{"@value": "255000", "@type": "xsd:decimal"}``), so the context's
-    term definitions never change a value. Written one graph at a time: the
-    bytes are those of ``json.dumps(document, indent=1, sort_keys=True)``.
-    """
-    context = jsonld_context()
+def jsonld_compactor(context: dict[str, Any]) -> Callable[[str], str]:
+    """``compact(iri)``: a compact IRI (``schema:headline``) for the longest of the context's prefixes
+    that leaves an NCName, else the IRI itself. Remembers its answers."""
     prefixes = {p: ns for p, ns in context.items() if isinstance(ns, str) and ns.endswith(("/", "#"))}
     by_ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: (-len(x[0]), x[1]))
     cache: dict[str, str] = {}
@@ -510,28 +509,54 @@ def render_jsonld(data: QuadData) -> Iterator[bytes]:
                 if iri.startswith(ns) and _NCNAME.fullmatch(local):
                     out = f"{p}:{local}"
                     break
-            cache[iri] = out
+            if len(cache) < 100_000:
+                cache[iri] = out
         return out
 
-    def key(v: Any) -> str:
-        return json.dumps(v, sort_keys=True, ensure_ascii=False)
+    return compact
+
+
+def _value_key(v: Any) -> str:
+    return json.dumps(v, sort_keys=True, ensure_ascii=False)
+
+
+def jsonld_nodes(quads: Iterable[Quad], compact: Callable[[str], str]) -> list[dict[str, Any]]:
+    """JSON-LD node objects (expanded form, compact keys) of ``quads``' subjects, sorted by IRI,
+    values sorted; the graph term of each quad is ignored."""
+    out: dict[str, dict[str, Any]] = {}
+    for s, p, o, _ in quads:
+        iri = s[1:-1]
+        node = out.get(iri)
+        if node is None:
+            node = out[iri] = {"@id": iri}
+        if p == _RDF_TYPE and o[0] == "<":
+            node.setdefault("@type", []).append(compact(o[1:-1]))
+        else:
+            node.setdefault(compact(p[1:-1]), []).append(_json_value(o, compact))
+    for node in out.values():
+        for values in node.values():
+            if isinstance(values, list) and len(values) > 1:
+                values.sort(key=_value_key)
+    return [out[s] for s in sorted(out)]
+
+
+@register_exporter("json-ld", "graph.jsonld")
+def render_jsonld(data: QuadData) -> Iterator[bytes]:
+    """JSON-LD 1.1 in expanded node form under kg's context; graphs, nodes and values sorted.
+
+    The ``@context`` is the whole of ``schema/context.jsonld``, embedded so the
+    file reads offline. Property keys and ``@type`` values are compact IRIs
+    (``schema:headline``, ``kg:Mention``) where one of its prefixes fits; node
+    IRIs are written in full. Literals keep their lexical form
+    (``{"@value": "255000", "@type": "xsd:decimal"}``), so the context's
+    term definitions never change a value. Written one graph at a time: the
+    bytes are those of ``json.dumps(document, indent=1, sort_keys=True)``.
+    """
+    context = jsonld_context()
+    compact = jsonld_compactor(context)
 
     def nodes(quads: list[Quad]) -> list[dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for s, p, o, _ in quads:
-            iri = s[1:-1]
-            node = out.get(iri)
-            if node is None:
-                node = out[iri] = {"@id": iri}
-            if p == _RDF_TYPE and o[0] == "<":
-                node.setdefault("@type", []).append(compact(o[1:-1]))
-            else:
-                node.setdefault(compact(p[1:-1]), []).append(_json_value(o, compact))
-        for node in out.values():
-            for values in node.values():
-                if isinstance(values, list) and len(values) > 1:
-                    values.sort(key=key)
-        return [out[s] for s in sorted(out)]
+        return jsonld_nodes(quads, compact)
 
     def items() -> Iterator[str]:
         groups = {g: quads for g, quads in _graphs(data.by_graph())}

@@ -232,6 +232,35 @@ def _record(path: Path, base: str, lineno: int, line: bytes) -> SourceDocument:
                           record=lineno)
 
 
+def count_sources(paths: Iterable[str | Path], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> int:
+    """About how many sources :func:`iter_sources` will yield: one per page file, one per non-blank
+    line of each JSON Lines corpus (gzip streams are decompressed: about a second per 300 MB).
+
+    For a progress bar's total and ETA, so it never raises: an unreadable or
+    missing path counts what could be read (its error comes from iter_sources).
+    """
+    total = 0
+    try:
+        files = discover(paths, include, exclude)
+    except SourceError:
+        return 0
+    for path in files:
+        if _kind(path) != "corpus":
+            total += 1
+            continue
+        try:
+            raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+            with raw as fh:
+                tail = b"\n"
+                while block := fh.read(1 << 22):
+                    total += block.count(b"\n") - block.count(b"\n\n") - block.count(b"\n\r\n")
+                    tail = block[-1:]
+                total += tail != b"\n"
+        except (OSError, EOFError):
+            continue
+    return total
+
+
 def iter_sources(paths: Iterable[str | Path], include: Sequence[str] = (),
                  exclude: Sequence[str] = ()) -> Iterator[SourceDocument | SourceError]:
     """Yield each page or corpus record as a :class:`SourceDocument`, or the :class:`SourceError` that stopped it.

@@ -23,6 +23,7 @@ memory, or on disk in a directory that ``kg query DIR`` opens later).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -41,9 +42,10 @@ from kg.iris import (
     source_iri,
     statement_iri,
 )
-from kg.models import Article, Entity, KnowledgeBase, Relation, Span
+from kg.models import Article, Entity, KnowledgeBase, Quantity, Relation, ResolvedMention, Span
 
-__all__ = ["Quad", "STORE_MARKER", "kb_quads", "literal", "load_store", "nquad_line", "open_store"]
+__all__ = ["GraphPieces", "PROVENANCE_MODES", "Quad", "STORE_MARKER", "graph_chunks", "kb_quads", "literal",
+           "load_store", "nquad_line", "open_store"]
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +65,16 @@ _OA = "http://www.w3.org/ns/oa#"
 _PROV = "http://www.w3.org/ns/prov#"
 
 ZH = "zh"
+CHUNK_NODES = 5_000  # entities or sources per piece of the entities / sources graph
 PINYIN = "zh-latn-pinyin"
 QUOTE_CONTEXT = 10  # characters of oa:prefix / oa:suffix around a quoted span
 MERGE_CANDIDATE = "mergeCandidate"
 FUNCTIONAL_ZONE = "功能区"
 CURATED_RULE_PREFIX = "curated"
 CURATED_ATTRIBUTE = "curated"
+
+
+_NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class _V:
@@ -150,10 +156,22 @@ def _nni(value: int) -> str:
     return f'"{value}"^^{XSD.nonNegativeInteger}'
 
 
+PROVENANCE_MODES = ("compact", "full")
+"""How spans are written: ``compact`` puts ``kg:start``, ``kg:end`` (character offsets into the
+article's ``schema:text``, end exclusive) and ``kg:exact`` on the mention, quantity or relation
+record itself; ``full`` adds W3C Web Annotation nodes (an ``oa:SpecificResource`` with an
+``oa:TextPositionSelector`` and an ``oa:TextQuoteSelector`` with prefix and suffix) — about twice
+the triples of a build."""
+
+
 class _Emitter:
     """Writes one KnowledgeBase as quads; ``node`` maps entity keys and article ids to IRI terms."""
 
-    def __init__(self, kb: KnowledgeBase, base: str, problems: list[str] | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, base: str, problems: list[str] | None = None,
+                 provenance: str = "compact") -> None:
+        if provenance not in PROVENANCE_MODES:
+            raise ValueError(f"provenance must be one of {', '.join(PROVENANCE_MODES)}, not {provenance!r}")
+        self.full = provenance == "full"
         self.kb = kb
         self.problems = problems
         self.base = base
@@ -176,7 +194,6 @@ class _Emitter:
             self.mention_spans.setdefault((rm.mention.article_id, rm.entity), []).append(rm.mention.span)
         self.merge_rows = {(row.get("key_a"), row.get("key_b")): row
                            for row in reversed(getattr(kb, "merge_candidates", None) or [])}
-        self._curated_self()
 
     def _curated_self(self) -> None:
         g = name = self.curated_graph
@@ -217,6 +234,22 @@ class _Emitter:
     def article_term(self, article_id: str) -> str:
         term = self.article_terms.get(article_id)
         return term if term is not None else f"<{article_iri(self.base, article_id)}>"
+
+    def span(self, g: str, owner: str, article_id: str, span: Span, exact: str | None) -> str | None:
+        """The span's provenance: on ``<owner>`` itself (compact, returns None) or as an
+        oa:SpecificResource node ``<owner#target>`` with two selectors (full, returns its term)."""
+        if self.full:
+            return self.target(g, owner, article_id, span, exact)
+        add = self.quads.append
+        node = f"<{owner}>"
+        add((node, KG.start, _nni(span.start), g))
+        add((node, KG.end, _nni(span.end), g))
+        if exact is None:
+            article = self.articles.get(article_id)
+            exact = article.text[span.start : span.end] if article is not None else None
+        if exact is not None:
+            add((node, KG.exact, literal(exact), g))
+        return None
 
     def target(self, g: str, owner: str, article_id: str, span: Span, exact: str | None) -> str:
         add = self.quads.append
@@ -318,115 +351,119 @@ class _Emitter:
             if name in people:
                 add((s, SCHEMA.creator, self.entity_term(people[name]), g))
 
-    def mentions(self) -> None:
+    def mention(self, rm: ResolvedMention) -> None:
         add = self.quads.append
-        entities = self.kb.entities
-        for rm in self.kb.mentions:
-            m = rm.mention
-            if rm.entity not in entities:
-                self.problem(f"{m.article_id}: mention {m.surface!r} at {m.span.start}-{m.span.end} resolves "
-                             f"to unknown entity {rm.entity!r}; skipped")
-                continue
-            entity = self.entity_term(rm.entity)
-            g = self.article_graph(m.article_id)
-            article = self.article_term(m.article_id)
-            s = mention_iri(self.base, m.article_id, m.span.start, m.span.end)
-            node = f"<{s}>"
-            add((node, RDF.type, KG.Mention, g))
+        m = rm.mention
+        if rm.entity not in self.kb.entities:
+            self.problem(f"{m.article_id}: mention {m.surface!r} at {m.span.start}-{m.span.end} resolves "
+                         f"to unknown entity {rm.entity!r}; skipped")
+            return
+        entity = self.entity_term(rm.entity)
+        g = self.article_graph(m.article_id)
+        article = self.article_term(m.article_id)
+        s = mention_iri(self.base, m.article_id, m.span.start, m.span.end)
+        node = f"<{s}>"
+        add((node, RDF.type, KG.Mention, g))
+        add((node, KG.mentionOf, entity, g))
+        add((node, KG.inArticle, article, g))
+        if m.rule:
+            add((node, KG.rule, literal(m.rule), g))
+        if self.full:
             add((node, RDF.type, OA.Annotation, g))
             add((node, OA.motivatedBy, OA.identifying, g))
-            add((node, KG.mentionOf, entity, g))
-            add((node, KG.inArticle, article, g))
-            if m.rule:
-                add((node, KG.rule, literal(m.rule), g))
             add((node, OA.hasTarget, self.target(g, s, m.article_id, m.span, m.surface), g))
-            if m.article_id in self.articles:
-                add((article, SCHEMA.mentions, entity, g))
+        else:
+            self.span(g, s, m.article_id, m.span, m.surface)
+        if m.article_id in self.articles:
+            add((article, SCHEMA.mentions, entity, g))
 
-    def quantities(self) -> None:
+    def quantity(self, q: Quantity) -> None:
         add = self.quads.append
-        for q in self.kb.quantities:
-            g = self.article_graph(q.article_id)
-            article = self.article_term(q.article_id)
-            s = quantity_iri(self.base, q.article_id, q.span.start, q.span.end)
-            node = f"<{s}>"
-            add((node, RDF.type, SCHEMA.QuantitativeValue, g))
-            if q.value is not None:
-                add((node, SCHEMA.value, _decimal(q.value), g))
-            if q.min_value is not None:
-                add((node, SCHEMA.minValue, _decimal(q.min_value), g))
-            if q.max_value is not None:
-                add((node, SCHEMA.maxValue, _decimal(q.max_value), g))
-            add((node, SCHEMA.unitText, literal(q.unit), g))
-            if q.unit in UNIT_CODES:
-                add((node, SCHEMA.unitCode, literal(UNIT_CODES[q.unit]), g))
-            add((node, KG.qualifier, literal(q.qualifier), g))
-            if q.measures:
-                add((node, KG.measures, literal(q.measures, ZH), g))
-            if q.subject:
-                about = self.node(q.subject)
-                if about is not None:
-                    add((node, KG.about, about, g))
-            for key in getattr(q, "recipients", None) or []:
-                recipient = self.node(key)
-                if recipient is not None:
-                    add((node, KG.recipient, recipient, g))
-            add((node, KG.inArticle, article, g))
+        g = self.article_graph(q.article_id)
+        article = self.article_term(q.article_id)
+        s = quantity_iri(self.base, q.article_id, q.span.start, q.span.end)
+        node = f"<{s}>"
+        add((node, RDF.type, SCHEMA.QuantitativeValue, g))
+        if q.value is not None:
+            add((node, SCHEMA.value, _decimal(q.value), g))
+        if q.min_value is not None:
+            add((node, SCHEMA.minValue, _decimal(q.min_value), g))
+        if q.max_value is not None:
+            add((node, SCHEMA.maxValue, _decimal(q.max_value), g))
+        add((node, SCHEMA.unitText, literal(q.unit), g))
+        if q.unit in UNIT_CODES:
+            add((node, SCHEMA.unitCode, literal(UNIT_CODES[q.unit]), g))
+        add((node, KG.qualifier, literal(q.qualifier), g))
+        if q.measures:
+            add((node, KG.measures, literal(q.measures, ZH), g))
+        if q.subject:
+            about = self.node(q.subject)
+            if about is not None:
+                add((node, KG.about, about, g))
+        for key in getattr(q, "recipients", None) or []:
+            recipient = self.node(key)
+            if recipient is not None:
+                add((node, KG.recipient, recipient, g))
+        add((node, KG.inArticle, article, g))
+        target = self.span(g, s, q.article_id, q.span, q.surface)
+        if target is not None:
             add((node, PROV.wasDerivedFrom, article, g))
-            target = self.target(g, s, q.article_id, q.span, q.surface)
             add((node, KG.evidence, target, g))
             add((node, PROV.wasDerivedFrom, target, g))
 
-    def relations(self) -> None:
-        import re
+    def relation_graph(self, r: Relation) -> str:
+        """The graph a relation's quads go to: curated, its article's, or the entities graph."""
+        return self.curated_graph if r.rule.startswith(CURATED_RULE_PREFIX) else self.article_graph(r.article_id)
 
-        ncname = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+    def relation(self, r: Relation) -> None:
         add = self.quads.append
-        for r in self.kb.relations:
-            subject, obj = self.node(r.subject), self.node(r.object)
-            if subject is None or obj is None:
-                continue
-            predicate = RELATION_TERMS.get(r.predicate)
-            if predicate is None:
-                if not ncname.fullmatch(r.predicate):
-                    self.problem(f"relation predicate {r.predicate!r} is not a name (letters, digits, _); skipped")
-                    continue
-                predicate = KG[r.predicate]
-            curated = r.rule.startswith(CURATED_RULE_PREFIX)
-            g = self.curated_graph if curated else self.article_graph(r.article_id)
-            add((subject, predicate, obj, g))
-            in_article = r.article_id is not None and r.article_id in self.articles
-            merge = r.predicate == MERGE_CANDIDATE
-            if not in_article and not curated and not merge:
-                continue
-            start, end = (r.evidence.start, r.evidence.end) if r.evidence else (None, None)
-            if r.article_id is not None and in_article:
-                s = statement_iri(self.base, r.article_id, r.subject, r.predicate, r.object, start, end)
-            else:
-                s = graph_statement_iri(self.base, "curated" if curated else "entities", r.subject, r.predicate,
-                                        r.object)
-            node = f"<{s}>"
-            add((node, RDF.type, RDF.Statement, g))
-            add((node, RDF.subject, subject, g))
-            add((node, RDF.predicate, predicate, g))
-            add((node, RDF.object, obj, g))
-            if r.rule:
-                add((node, KG.rule, literal(r.rule), g))
-            if merge:
-                add((node, KG.evidence, literal(self.merge_evidence(r)), g))
-            if r.article_id is None or not in_article:
-                if curated:
-                    add((node, PROV.wasDerivedFrom, self.curated_graph, g))
-                continue
-            article = self.article_term(r.article_id)
-            add((node, KG.inArticle, article, g))
+        ncname = _NCNAME
+        subject, obj = self.node(r.subject), self.node(r.object)
+        if subject is None or obj is None:
+            return
+        predicate = RELATION_TERMS.get(r.predicate)
+        if predicate is None:
+            if not ncname.fullmatch(r.predicate):
+                self.problem(f"relation predicate {r.predicate!r} is not a name (letters, digits, _); skipped")
+                return
+            predicate = KG[r.predicate]
+        curated = r.rule.startswith(CURATED_RULE_PREFIX)
+        g = self.curated_graph if curated else self.article_graph(r.article_id)
+        add((subject, predicate, obj, g))
+        in_article = r.article_id is not None and r.article_id in self.articles
+        merge = r.predicate == MERGE_CANDIDATE
+        if not in_article and not curated and not merge:
+            return
+        start, end = (r.evidence.start, r.evidence.end) if r.evidence else (None, None)
+        if r.article_id is not None and in_article:
+            s = statement_iri(self.base, r.article_id, r.subject, r.predicate, r.object, start, end)
+        else:
+            s = graph_statement_iri(self.base, "curated" if curated else "entities", r.subject, r.predicate,
+                                    r.object)
+        node = f"<{s}>"
+        add((node, RDF.type, RDF.Statement, g))
+        add((node, RDF.subject, subject, g))
+        add((node, RDF.predicate, predicate, g))
+        add((node, RDF.object, obj, g))
+        if r.rule:
+            add((node, KG.rule, literal(r.rule), g))
+        if merge:
+            add((node, KG.evidence, literal(self.merge_evidence(r)), g))
+        if r.article_id is None or not in_article:
+            if curated:
+                add((node, PROV.wasDerivedFrom, self.curated_graph, g))
+            return
+        article = self.article_term(r.article_id)
+        add((node, KG.inArticle, article, g))
+        if self.full:
             add((node, PROV.wasDerivedFrom, article, g))
-            if r.evidence is not None:
-                target = self.target(g, s, r.article_id, r.evidence, None)
+        if r.evidence is not None:
+            target = self.span(g, s, r.article_id, r.evidence, None)
+            if target is not None:
                 add((node, KG.evidence, target, g))
                 add((node, PROV.wasDerivedFrom, target, g))
-                for mention in self.supporting_mentions(r.article_id, (r.subject, r.object), r.evidence):
-                    add((node, PROV.wasDerivedFrom, mention, g))
+            for mention in self.supporting_mentions(r.article_id, (r.subject, r.object), r.evidence):
+                add((node, PROV.wasDerivedFrom, mention, g))
 
     def merge_evidence(self, r: Relation) -> str:
         row = self.merge_rows.get((r.subject, r.object))
@@ -444,23 +481,119 @@ class _Emitter:
         return found
 
 
-def kb_quads(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None) -> list[Quad]:
-    """Every quad of the KnowledgeBase's graph, as N-Triples term strings (duplicates possible, unsorted).
+class GraphPieces:
+    """The quads of a KnowledgeBase's graph in pieces, for streaming (and parallel) writers.
 
-    References to unknown entity keys are skipped, never turned into dangling
-    IRIs; each is logged and, when ``problems`` is given, appended to it.
+    A piece is a list of distinct quads of one graph sorted by (subject,
+    predicate, object). :meth:`shared` yields the pieces of the graphs every
+    article refers to: ``graph/entities`` (in pieces of :data:`CHUNK_NODES`
+    entities, in key order, then its relations), ``graph/curated`` (always
+    present) and ``graph/sources`` (in pieces); :meth:`article` gives article
+    ``i``'s graph (``kb.articles[i]``) as one piece, from any process that
+    holds this object (a forked worker needs nothing else). Iterating gives
+    all pieces in that order. ``provenance`` is one of
+    :data:`PROVENANCE_MODES` (ValueError otherwise). References to unknown
+    entity keys are skipped, never turned into dangling IRIs; each is logged
+    and, when ``problems`` is given, appended to it.
     """
-    e = _Emitter(kb, base.rstrip("/"), problems)
-    for key in sorted(kb.entities):
-        e.entity(kb.entities[key])
-    for source_id in sorted({a.source_id for a in kb.articles} | {d.id for d in kb.sources}):
-        e.source(source_id)
-    for article in kb.articles:
+
+    def __init__(self, kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None,
+                 provenance: str = "compact") -> None:
+        self.kb = kb
+        e = self.emitter = _Emitter(kb, base.rstrip("/"), problems, provenance)
+        self.by_article: dict[str, tuple[list[ResolvedMention], list[Quantity], list[Relation]]] = {
+            a: ([], [], []) for a in e.articles}
+        self.unplaced: tuple[list[ResolvedMention], list[Quantity], list[Relation]] = ([], [], [])
+        for rm in kb.mentions:
+            self.by_article.get(rm.mention.article_id, self.unplaced)[0].append(rm)
+        for qv in kb.quantities:
+            self.by_article.get(qv.article_id, self.unplaced)[1].append(qv)
+        for r in kb.relations:
+            g = e.relation_graph(r)
+            if g != e.entities_graph and g != e.curated_graph and r.article_id in self.by_article:
+                self.by_article[r.article_id][2].append(r)
+            else:
+                self.unplaced[2].append(r)
+
+    def __len__(self) -> int:
+        """The number of article graphs."""
+        return len(self.kb.articles)
+
+    def __iter__(self) -> Iterator[list[Quad]]:
+        yield from self.shared()
+        for i in range(len(self)):
+            yield self.article(i)
+
+    def shared(self) -> Iterator[list[Quad]]:
+        """The pieces of the entities, curated and sources graphs (and of any graph of an unknown article)."""
+        e, kb = self.emitter, self.kb
+        held: dict[str, list[Quad]] = {}  # quads of other graphs met while writing the entities or sources graph
+
+        def flush(graph: str) -> Iterator[list[Quad]]:
+            mine = []
+            for q in e.quads:
+                if q[3] == graph:
+                    mine.append(q)
+                else:
+                    held.setdefault(q[3], []).append(q)
+            e.quads = []
+            if mine:
+                yield sorted(set(mine))
+
+        e.quads = []
+        e._curated_self()
+        held[e.curated_graph] = e.quads
+        e.quads = []
+        keys = sorted(kb.entities)
+        for i in range(0, len(keys), CHUNK_NODES):
+            for key in keys[i : i + CHUNK_NODES]:
+                e.entity(kb.entities[key])
+            yield from flush(e.entities_graph)
+        mentions, quantities, relations = self.unplaced
+        for rm in mentions:
+            e.mention(rm)
+        for qv in quantities:
+            e.quantity(qv)
+        for r in relations:
+            e.relation(r)
+        yield from flush(e.entities_graph)
+        yield sorted(set(held.pop(e.curated_graph)))
+        sources = sorted({a.source_id for a in kb.articles} | {d.id for d in kb.sources})
+        for i in range(0, len(sources), CHUNK_NODES):
+            for source_id in sources[i : i + CHUNK_NODES]:
+                e.source(source_id)
+            yield from flush(e.sources_graph)
+        for g in sorted(held):  # an article graph whose article is unknown: none in practice
+            yield sorted(set(held[g]))
+
+    def article(self, i: int) -> list[Quad]:
+        """The graph of ``kb.articles[i]`` as one piece."""
+        e = self.emitter
+        article = self.kb.articles[i]
+        e.quads = []
         e.article(article)
-    e.mentions()
-    e.quantities()
-    e.relations()
-    return e.quads
+        mentions, quantities, relations = self.by_article.get(article.id, ([], [], []))
+        for rm in mentions:
+            e.mention(rm)
+        for qv in quantities:
+            e.quantity(qv)
+        for r in relations:
+            e.relation(r)
+        quads, e.quads = e.quads, []
+        return sorted(set(quads))
+
+
+def graph_chunks(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None,
+                 provenance: str = "compact") -> Iterator[list[Quad]]:
+    """Every piece of the KnowledgeBase's graph in order (:class:`GraphPieces`)."""
+    return iter(GraphPieces(kb, base, problems=problems, provenance=provenance))
+
+
+def kb_quads(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None,
+             provenance: str = "compact") -> list[Quad]:
+    """Every quad of the KnowledgeBase's graph, as N-Triples term strings, graph by graph
+    (:func:`graph_chunks`; distinct within a graph)."""
+    return [q for chunk in graph_chunks(kb, base, problems=problems, provenance=provenance) for q in chunk]
 
 
 def sorted_quads(quads: Iterable[Quad]) -> list[Quad]:
@@ -477,7 +610,7 @@ def _chunks(quads: Sequence[Quad], size: int = 200_000) -> Iterator[bytes]:
 
 
 def load_store(quads: Sequence[Quad], path: str | Path | None = None, *, union: bool = False,
-               files: tuple[Path, Path] | None = None) -> ox.Store:
+               files: tuple[Path, Path] | None = None, count: int | None = None) -> ox.Store:
     """A :class:`pyoxigraph.Store` holding ``quads`` (sorted, as :class:`kg.rdf.QuadData` keeps them):
     in memory, or on disk in directory ``path`` (replacing a store kg wrote there before).
 
@@ -486,7 +619,8 @@ def load_store(quads: Sequence[Quad], path: str | Path | None = None, *, union: 
     ``kg query`` on an export does; Oxigraph's own union is a multiset).
     ``files`` are the build's ``graph.nq`` and ``graph.nt`` holding the same
     quads and triples: Oxigraph then reads them itself (faster than Python
-    handing it lines).
+    handing it lines), and ``quads`` may be empty (``count`` then gives
+    their number for the store's marker file).
     """
     if path is not None:
         import shutil
@@ -515,7 +649,8 @@ def load_store(quads: Sequence[Quad], path: str | Path | None = None, *, union: 
             store.bulk_load(input=chunk, format=ox.RdfFormat.N_QUADS, lenient=True)
     if path is not None:
         store.flush()
-        (Path(path) / STORE_MARKER).write_text(f"kg Oxigraph store: {len(quads)} quads\n", encoding="utf-8")
+        total = count if count is not None else len(quads)
+        (Path(path) / STORE_MARKER).write_text(f"kg Oxigraph store: {total} quads\n", encoding="utf-8")
     return store
 
 

@@ -1,0 +1,420 @@
+"""A build's RDF files written in one streaming pass over its graphs: N-Quads, N-Triples, Turtle, TriG, JSON-LD.
+
+:func:`write_graph_files` takes the graph one piece at a time (lists of
+quads of one named graph, as :func:`kg.store.graph_chunks` yields them: the
+entities graph in pieces, then curated, sources and one graph per article)
+and appends each piece to every format at once, so memory holds one piece,
+never the whole graph: a 10⁵-article build has some 10⁸ quads.
+
+Order and determinism: files follow the order of the pieces (graph by
+graph, subjects sorted inside a piece), so the same KnowledgeBase gives the
+same bytes, whatever PYTHONHASHSEED or the number of workers. Turtle and
+TriG declare every prefix of :func:`kg.rdf.kg_prefixes` up front (a
+streaming writer cannot know which will be used). JSON-LD is one document
+(the ``@context`` of ``schema/context.jsonld`` embedded) whose ``@graph``
+lists one object per named graph, one line each, written with the standard
+library's C JSON encoder.
+
+N-Triples and Turtle hold the union of all graphs: a triple stated in several
+graphs (a relation read in two articles, a parent link stated by an article
+and by the gazetteer) is written once. Triples local to an article (its
+mentions, quantities and relation records, whose IRIs are under the
+article's) cannot repeat and are not remembered; the others are remembered
+as 16-byte BLAKE2b digests (about 2 × 10⁶ at 10⁵ articles).
+
+Every file is written under a temporary name in ``out_dir`` and renamed only
+when all formats are complete: a failure leaves the previous files intact.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+from typing import IO
+
+from kg.rdf import _RDF_TYPE, _Compactor, _turtle_body, jsonld_compactor, jsonld_context
+from kg.store import XSD, GraphPieces, Quad
+
+_XSD_STRING = "^^" + XSD.string
+
+__all__ = ["GRAPH_FILES", "GraphFiles", "write_graph_files"]
+
+GRAPH_FILES: dict[str, str] = {
+    "turtle": "graph.ttl",
+    "trig": "graph.trig",
+    "nquads": "graph.nq",
+    "ntriples": "graph.nt",
+    "json-ld": "graph.jsonld",
+}
+"""Format name → file name of every file :func:`write_graph_files` can write (kg's export formats)."""
+
+_BUFFER = 1 << 20  # bytes of file buffer per format
+
+
+@dataclass
+class GraphFiles:
+    """What :func:`write_graph_files` wrote: ``paths`` by format name, distinct ``quads`` (per graph),
+    distinct ``triples`` of the union, named ``graphs``, and ``seconds`` spent rendering each format
+    (summed over worker processes)."""
+
+    paths: dict[str, Path] = field(default_factory=dict)
+    quads: int = 0
+    triples: int = 0
+    graphs: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _Union:
+    """Filters a piece's triples down to those not written before (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.seen: set[bytes] = set()
+
+    def filter(self, triples: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """Those of ``triples`` not written before (remembering them)."""
+        out = []
+        seen = self.seen
+        for t in triples:
+            digest = hashlib.blake2b(" ".join(t).encode(), digest_size=16).digest()
+            if digest not in seen:
+                seen.add(digest)
+                out.append(t)
+        return out
+
+    def triples(self, piece: list[Quad]) -> list[tuple[str, str, str]]:
+        graph = piece[0][3]
+        article = graph[:-1] if "/graph/" not in graph else None  # '<…/article/x' of an article graph
+        out: list[tuple[str, str, str]] = []
+        seen = self.seen
+        for s, p, o, _ in piece:
+            if article is not None and (s == graph or s.startswith(article) and s[len(article)] in "/#"):
+                out.append((s, p, o))
+                continue
+            if o[0] != "<" or p == _RDF_TYPE:
+                if article is None:  # descriptions in the shared graphs are stated once
+                    out.append((s, p, o))
+                    continue
+            digest = hashlib.blake2b(" ".join((s, p, o)).encode(), digest_size=16).digest()
+            if digest not in seen:
+                seen.add(digest)
+                out.append((s, p, o))
+        return out
+
+
+def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str | Path, prefixes: dict[str, str],
+                      formats: Iterable[str] | None = None, workers: int = 1,
+                      progress: Callable[[int], None] | None = None) -> GraphFiles:
+    """Write ``pieces`` (non-empty lists of distinct quads of one graph each, sorted by subject) into
+    ``out_dir`` in every format of :data:`GRAPH_FILES` (or ``formats``). Returns :class:`GraphFiles`.
+
+    ``prefixes`` (name → namespace IRI) are declared in Turtle and TriG.
+    Pieces of the same graph must follow each other. With a
+    :class:`kg.store.GraphPieces` and ``workers`` > 1, article graphs are made
+    and rendered in that many forked processes (POSIX only; elsewhere one
+    process): the files are byte-identical whatever ``workers`` is. Unknown
+    format names raise KeyError; a failure (disk full, a bad piece) removes
+    the temporary files and re-raises, leaving earlier files in ``out_dir``
+    untouched. ``progress(n)`` (if given) is called as article graphs are written, with how many.
+    """
+    names = list(GRAPH_FILES) if formats is None else list(formats)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = GraphFiles()
+    tmp: dict[str, str] = {}
+    fh: dict[str, IO[str]] = {}
+    try:
+        for name in names:
+            fd, tmp[name] = tempfile.mkstemp(dir=out_dir, prefix=f".{GRAPH_FILES[name]}.", suffix=".tmp")
+            fh[name] = os.fdopen(fd, "w", encoding="utf-8", buffering=_BUFFER, newline="\n")
+        files = _Files(fh, prefixes, result)
+        if isinstance(pieces, GraphPieces):
+            for piece in pieces.shared():
+                files.shared(piece)
+            done = 0
+            for rendered in _articles(pieces, files.renderer, workers):
+                files.article(rendered)
+                done += 1
+                if progress is not None and done % 100 == 0:
+                    progress(100)
+            if progress is not None and done % 100:
+                progress(done % 100)
+        else:
+            for piece in pieces:
+                if piece:
+                    files.shared(piece)
+        files.close()
+        for name, f in fh.items():
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+            os.chmod(tmp[name], 0o644)
+    except BaseException:
+        for f in fh.values():
+            f.close()
+        for path in tmp.values():
+            Path(path).unlink(missing_ok=True)
+        raise
+    for name in names:
+        final = out_dir / GRAPH_FILES[name]
+        os.replace(tmp[name], final)
+        result.paths[name] = final
+    return result
+
+
+def _json_value(term: str, compact: Callable[[str], str]) -> str:
+    """The JSON text of a JSON-LD value object for an N-Triples term, keys sorted.
+
+    A literal's quoted lexical form is copied as it is: kg writes literals
+    with Oxigraph's canonical N-Triples escapes (backslash, quote, ``\\n``,
+    ``\\uXXXX`` for other control characters), all of which are JSON escapes.
+    """
+    if term[0] == "<":
+        return '{"@id": "' + term[1:-1] + '"}'
+    cut = term.rfind('"')
+    lexical, rest = term[: cut + 1], term[cut + 1 :]
+    if rest[:1] == "@":
+        return '{"@language": "' + rest[1:] + '", "@value": ' + lexical + "}"
+    if rest[:3] == "^^<" and rest != _XSD_STRING:
+        return '{"@type": "' + compact(rest[3:-1]) + '", "@value": ' + lexical + "}"
+    return '{"@value": ' + lexical + "}"
+
+
+def _json_nodes(piece: Iterable[Quad], compact: Callable[[str], str]) -> list[str]:
+    """One JSON-LD node object (expanded values, compact keys, keys and values sorted) per subject of
+    ``piece`` (quads sorted by subject), as JSON text."""
+    out: list[str] = []
+    for s, group in groupby(piece, key=itemgetter(0)):
+        types: list[str] = []
+        props: dict[str, list[str]] = {}
+        for _, p, o, _ in group:
+            if p == _RDF_TYPE and o[0] == "<":
+                types.append('"' + compact(o[1:-1]) + '"')
+            else:
+                props.setdefault(compact(p[1:-1]), []).append(_json_value(o, compact))
+        parts = ['"@id": "' + s[1:-1] + '"']
+        if types:
+            parts.append('"@type": [' + ", ".join(sorted(types)) + "]")
+        for key in sorted(props):
+            parts.append('"' + key + '": [' + ", ".join(sorted(props[key])) + "]")
+        out.append("{" + ", ".join(parts) + "}")
+    return out
+
+
+@dataclass
+class _Rendered:
+    """One article graph rendered for every format; ``shared`` are its triples whose subject is not
+    the article's (relation facts): only the main process knows whether another graph wrote them."""
+
+    graph: str
+    quads: int
+    nq: str = ""
+    trig: str = ""
+    json: str = ""
+    nt: str = ""
+    ttl: str = ""
+    local: int = 0
+    shared: list[tuple[str, str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _Renderer:
+    """Renders pieces to text; holds the Turtle and JSON-LD IRI compactors (and their caches)."""
+
+    def __init__(self, prefixes: dict[str, str], names: Iterable[str]) -> None:
+        self.c = _Compactor(prefixes)
+        self.compact = jsonld_compactor(jsonld_context())
+        self.names = set(names)
+
+    def article(self, piece: list[Quad]) -> _Rendered:
+        g = piece[0][3]
+        out = _Rendered(g, len(piece))
+        names, c, sec = self.names, self.c, out.seconds
+        t0 = time.perf_counter()
+        if "nquads" in names:
+            out.nq = "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece])
+        t1 = sec["nquads"] = time.perf_counter()
+        if "trig" in names:
+            out.trig = "".join(_turtle_body(c, [(q[0], q[1], q[2]) for q in piece], "    "))
+        t2 = sec["trig"] = time.perf_counter()
+        if "json-ld" in names:
+            out.json = ",".join(_json_nodes(piece, self.compact))
+        t3 = sec["json-ld"] = time.perf_counter()
+        if "ntriples" in names or "turtle" in names:
+            article = g[:-1]
+            local: list[tuple[str, str, str]] = []
+            for s, p, o, _ in piece:
+                if s == g or s.startswith(article) and s[len(article)] in "/#":
+                    local.append((s, p, o))
+                else:
+                    out.shared.append((s, p, o))
+            out.local = len(local)
+            if "ntriples" in names:
+                out.nt = "".join([f"{s} {p} {o} .\n" for s, p, o in local])
+        t4 = sec["ntriples"] = time.perf_counter()
+        if "turtle" in names:
+            out.ttl = "".join(_turtle_body(c, local))
+        sec["turtle"] = time.perf_counter() - t4
+        sec["ntriples"], sec["json-ld"], sec["trig"], sec["nquads"] = t4 - t3, t3 - t2, t2 - t1, t1 - t0
+        return out
+
+
+class _Files:
+    """The open files of :func:`write_graph_files` and what spans pieces: the graph being written,
+    the union filter of N-Triples and Turtle, the counts."""
+
+    def __init__(self, fh: dict[str, IO[str]], prefixes: dict[str, str], result: GraphFiles) -> None:
+        self.fh, self.result = fh, result
+        self.renderer = _Renderer(prefixes, fh)
+        self.union = _Union()
+        self.graph: str | None = None
+        self.first_node = True
+        self.clock = result.seconds
+        for name in fh:
+            self.clock[name] = 0.0
+        header = self.renderer.c.header(prefixes)
+        for name in ("turtle", "trig"):
+            if name in fh:
+                fh[name].write(header)
+        if "json-ld" in fh:
+            context = json.dumps(jsonld_context(), ensure_ascii=False, sort_keys=True)
+            fh["json-ld"].write('{"@context": ' + context + ',\n"@graph": [')
+
+    def _graph(self, g: str) -> None:
+        """Close the previous graph's TriG block and JSON-LD object and open ``g``'s."""
+        if g == self.graph:
+            return
+        fh, c = self.fh, self.renderer.c
+        if "trig" in fh:
+            fh["trig"].write(("}\n\n" if self.graph is not None else "") + f"{c.iri(g)} {{\n")
+        if "json-ld" in fh:
+            fh["json-ld"].write(("]},\n" if self.graph is not None else "\n") + '{"@id": '
+                                + json.dumps(g[1:-1], ensure_ascii=False) + ', "@graph": [')
+            self.first_node = True
+        self.graph = g
+        self.result.graphs += 1
+
+    def _json(self, text: str) -> None:
+        if text:
+            self.fh["json-ld"].write(text if self.first_node else "," + text)
+            self.first_node = False
+
+    def shared(self, piece: list[Quad]) -> None:
+        """A piece of a graph shared by all articles (entities, curated, sources), rendered here."""
+        fh, c, clock = self.fh, self.renderer.c, self.clock
+        g = piece[0][3]
+        self._graph(g)
+        self.result.quads += len(piece)
+        t = time.perf_counter()
+        if "nquads" in fh:
+            fh["nquads"].write("".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece]))
+        clock_mark = time.perf_counter()
+        if "nquads" in fh:
+            clock["nquads"] += clock_mark - t
+        if "ntriples" in fh or "turtle" in fh:
+            triples = self.union.triples(piece)
+            self.result.triples += len(triples)
+            if "ntriples" in fh:
+                fh["ntriples"].write("".join([f"{s} {p} {o} .\n" for s, p, o in triples]))
+            t = time.perf_counter()
+            if "ntriples" in fh:
+                clock["ntriples"] += t - clock_mark
+            if "turtle" in fh:
+                fh["turtle"].write("".join(_turtle_body(c, triples)))
+                clock["turtle"] += time.perf_counter() - t
+        if "trig" in fh:
+            t = time.perf_counter()
+            fh["trig"].write("".join(_turtle_body(c, [(q[0], q[1], q[2]) for q in piece], "    ")))
+            clock["trig"] += time.perf_counter() - t
+        if "json-ld" in fh:
+            t = time.perf_counter()
+            self._json(",".join(_json_nodes(piece, self.renderer.compact)))
+            clock["json-ld"] += time.perf_counter() - t
+
+    def article(self, r: _Rendered) -> None:
+        """An article graph rendered by :class:`_Renderer` (here or in a worker)."""
+        fh = self.fh
+        self._graph(r.graph)
+        self.result.quads += r.quads
+        for name, sec in r.seconds.items():
+            if name in self.clock:
+                self.clock[name] += sec
+        if "nquads" in fh:
+            fh["nquads"].write(r.nq)
+        if "trig" in fh:
+            fh["trig"].write(r.trig)
+        if "json-ld" in fh:
+            self._json(r.json)
+        if "ntriples" in fh or "turtle" in fh:
+            shared = self.union.filter(r.shared)
+            self.result.triples += r.local + len(shared)
+            if "ntriples" in fh:
+                fh["ntriples"].write(r.nt + "".join([f"{s} {p} {o} .\n" for s, p, o in shared]))
+            if "turtle" in fh:
+                fh["turtle"].write(r.ttl + "".join(_turtle_body(self.renderer.c, shared)))
+
+    def close(self) -> None:
+        fh = self.fh
+        if "trig" in fh and self.graph is not None:
+            fh["trig"].write("}\n")
+        if "json-ld" in fh:
+            fh["json-ld"].write("]}\n]}\n" if self.graph is not None else "]}\n")
+
+
+# ------------------------------------------------------------------ article graphs in worker processes
+
+_BATCH = 64  # articles per task of a worker
+_STATE: tuple[GraphPieces, _Renderer] | None = None  # set in the parent before forking
+
+
+def _render_batch(bounds: tuple[int, int]) -> list[_Rendered]:
+    assert _STATE is not None
+    pieces, renderer = _STATE
+    problems = pieces.emitter.problems
+    out = []
+    for i in range(*bounds):
+        before = len(problems) if problems is not None else 0
+        piece = pieces.article(i)
+        if piece:
+            rendered = renderer.article(piece)
+            if problems is not None:
+                rendered.problems = problems[before:]
+            out.append(rendered)
+    return out
+
+
+def _articles(pieces: GraphPieces, renderer: _Renderer, workers: int) -> Iterator[_Rendered]:
+    """Every article graph of ``pieces`` rendered, in article order; in ``workers`` forked processes
+    when more than one is asked for and the platform can fork."""
+    global _STATE
+    n = len(pieces)
+    if workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods():
+        for i in range(n):
+            piece = pieces.article(i)
+            if piece:
+                yield renderer.article(piece)
+        return
+    _STATE = (pieces, renderer)
+    gc.freeze()  # forked children then do not copy the parent's pages just to scan them
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            bounds = [(i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)]
+            problems = pieces.emitter.problems
+            for batch in pool.imap(_render_batch, bounds):
+                for rendered in batch:
+                    if problems is not None:
+                        problems.extend(rendered.problems)
+                    yield rendered
+    finally:
+        _STATE = None
+        gc.unfreeze()

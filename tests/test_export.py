@@ -1,0 +1,126 @@
+"""kg.export: the build's streaming writer of N-Quads, N-Triples, Turtle, TriG and JSON-LD."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph
+
+from kg import export
+from kg.export import GRAPH_FILES, write_graph_files
+from kg.models import KnowledgeBase, Relation, Span
+from kg.pipeline import build_kb, sample_kb
+from kg.rdf import kg_prefixes, quiet_rdflib
+from kg.store import GraphPieces, Quad
+
+BASE = "https://kg.example.org/id"
+SOURCES = Path(__file__).resolve().parent.parent / "sources"
+
+
+@pytest.fixture(scope="module")
+def sample_kb_built() -> KnowledgeBase:
+    return build_kb([SOURCES])
+
+
+def _prefixes(kb: KnowledgeBase) -> dict[str, str]:
+    return kg_prefixes(BASE, {k.split("/", 1)[0] for k in kb.entities if "/" in k})
+
+
+def _quads(path: Path, fmt: ox.RdfFormat) -> set[tuple[str, str, str, str]]:
+    out = set()
+    for q in ox.parse(path=str(path), format=fmt):
+        g = "" if isinstance(q, ox.Triple) or isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+        out.add((str(q.subject), str(q.predicate), str(q.object), g))
+    return out
+
+
+def test_every_format_reads_back_to_the_same_graph(sample_kb_built: KnowledgeBase, tmp_path: Path) -> None:
+    kb = sample_kb_built
+    files = write_graph_files(GraphPieces(kb, BASE), tmp_path, _prefixes(kb))
+    nq = _quads(files.paths["nquads"], ox.RdfFormat.N_QUADS)
+    assert len(nq) == files.quads > 1000
+    assert _quads(files.paths["trig"], ox.RdfFormat.TRIG) == nq
+    assert _quads(files.paths["json-ld"], ox.RdfFormat.JSON_LD) == nq
+    union = {(s, p, o, "") for s, p, o, _ in nq}
+    assert _quads(files.paths["turtle"], ox.RdfFormat.TURTLE) == union
+    assert _quads(files.paths["ntriples"], ox.RdfFormat.N_TRIPLES) == union
+    assert files.triples == len(union)
+    # rdflib reads them too (another parser: the files are not only Oxigraph-compatible)
+    with quiet_rdflib():
+        ds = Dataset()
+        ds.parse(files.paths["json-ld"], format="json-ld")
+        g = Graph()
+        g.parse(files.paths["turtle"], format="turtle")
+    assert len(g) == len(union)
+    # the gold headlines (quotes, spaces, @zh) survive every format
+    import json
+
+    gold = json.loads((Path(__file__).parent / "data" / "seed_gold.json").read_text(encoding="utf-8"))
+    headlines = {o for _, p, o, _ in nq if p == "<https://schema.org/headline>"}
+    for article in gold["articles"]:
+        if article.get("headline"):
+            assert f'"{article["headline"]}"@zh' in headlines
+
+
+def test_a_fact_read_in_two_articles_is_in_both_graphs_but_once_in_the_union(tmp_path: Path,
+                                                                             sample_kb_built: KnowledgeBase) -> None:
+    kb = sample_kb_built.model_copy(deep=True)
+    first, second = kb.articles[0].id, kb.articles[1].id
+    org = next(k for k, e in kb.entities.items() if e.type == "Organization")
+    place = next(k for k, e in kb.entities.items() if e.type == "AdministrativeArea")
+    for article_id in (first, second):
+        kb.relations.append(Relation(subject=org, predicate="operatesIn", object=place, article_id=article_id,
+                                     evidence=Span(start=0, end=2), rule="test"))
+    files = write_graph_files(GraphPieces(kb, BASE), tmp_path, _prefixes(kb))
+    nq = _quads(files.paths["nquads"], ox.RdfFormat.N_QUADS)
+    fact = [q for q in nq if q[0].endswith(f"/{org}>") and q[1].endswith("#operatesIn>") and
+            q[2].endswith(f"/{place}>")]
+    assert {q[3] for q in fact} >= {f"<{BASE}/article/{first}>", f"<{BASE}/article/{second}>"}
+    nt_lines = files.paths["ntriples"].read_text(encoding="utf-8").splitlines()
+    assert len(nt_lines) == len(set(nt_lines)) == files.triples
+    assert sum(1 for line in nt_lines if line.startswith(fact[0][0]) and "#operatesIn>" in line
+               and fact[0][2] in line) == 1
+
+
+def test_worker_processes_write_the_same_bytes(sample_kb_built: KnowledgeBase, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export, "_BATCH", 1)  # the 8 sample articles in 8 tasks over 2 processes
+    kb = sample_kb_built
+    one = write_graph_files(GraphPieces(kb, BASE), tmp_path / "one", _prefixes(kb), workers=1)
+    two = write_graph_files(GraphPieces(kb, BASE), tmp_path / "two", _prefixes(kb), workers=2)
+    for name in GRAPH_FILES:
+        assert one.paths[name].read_bytes() == two.paths[name].read_bytes(), name
+    assert (one.quads, one.triples, one.graphs) == (two.quads, two.triples, two.graphs)
+
+
+def test_a_failure_leaves_the_earlier_files_and_no_temporary_file(sample_kb_built: KnowledgeBase,
+                                                                  tmp_path: Path) -> None:
+    kb = sample_kb_built
+    write_graph_files(GraphPieces(kb, BASE), tmp_path, _prefixes(kb))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def broken() -> Iterator[list[Quad]]:
+        yield next(iter(GraphPieces(kb, BASE)))
+        raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_graph_files(broken(), tmp_path, _prefixes(kb))
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_the_validation_sample_keeps_what_its_articles_name(sample_kb_built: KnowledgeBase) -> None:
+    kb = sample_kb_built
+    assert sample_kb(kb, 10**6) is kb
+    small = sample_kb(kb, 50)
+    assert 0 < len(small.articles) < len(kb.articles)
+    assert [a.id for a in small.articles] == [a.id for a in kb.articles[: len(small.articles)]]
+    chosen = {a.id for a in small.articles}
+    assert all(rm.mention.article_id in chosen for rm in small.mentions)
+    named = {rm.entity for rm in small.mentions} | {k for r in small.relations for k in (r.subject, r.object)}
+    assert named & set(kb.entities) <= set(small.entities)  # (a relation's end may be an article)
+    assert len(named & set(kb.entities)) > 10
+    for e in small.entities.values():  # the place hierarchy is closed: every parent is there
+        assert e.parent is None or e.parent in small.entities
