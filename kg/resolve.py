@@ -25,8 +25,10 @@ Rules:
 from __future__ import annotations
 
 import bisect
+import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -56,6 +58,52 @@ SITUATED = re.compile(r"(?:地处|位于|坐落于|地处于)")
 # News agencies whose wire stories a paper prints under their own dateline (新华社济南5月28日电).
 AGENCIES = ("新华社", "中新社", "人民网", "新华网", "中国新闻社")
 SENTENCE_ENDS = "。！？；\n"
+_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_ENDS)}]")
+_CLAUSE_END = re.compile(f"[{re.escape(SENTENCE_ENDS + '，：')}]")
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a while (reference counting still frees memory).
+
+    Resolution makes millions of small objects that live on (mentions, relations, entities), and
+    the collector, triggered by allocations, rescans the whole heap with the extractions in it
+    again and again: about a third of resolution's time at 10,000 articles. What resolution
+    (and :func:`kg.review.merge_candidates`) makes holds no reference cycles to reclaim; the
+    collector is on again afterwards, as it was before.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Units:
+    """An article's text cut into sentences (or clauses), with the mentions that start in each."""
+
+    def __init__(self, text: str, ends: re.Pattern[str], mentions: list[ResolvedMention]) -> None:
+        # where each unit starts: 0, after each end character, and a sentinel past the end
+        self.bounds = [0] + [m.end() for m in ends.finditer(text)] + [len(text) + 1]
+        self._members: dict[int, list[ResolvedMention]] = {}
+        for rm in mentions:
+            self._members.setdefault(self._unit(rm.mention.span.start), []).append(rm)
+
+    def _unit(self, pos: int) -> int:
+        return bisect.bisect_right(self.bounds, pos) - 1
+
+    def start(self, pos: int) -> int:
+        """Where the unit of ``pos`` starts."""
+        return self.bounds[self._unit(pos)]
+
+    def before(self, pos: int, types: tuple[str, ...]) -> list[ResolvedMention]:
+        """The mentions of these types in the unit of ``pos`` that end by ``pos``, in order."""
+        return [rm for rm in self._members.get(self._unit(pos), ())
+                if rm.mention.type in types and rm.mention.span.end <= pos]
+
+
 @lru_cache(maxsize=1)
 def _abbreviations() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(((r["short"], r["full"]) for r in table("abbreviations.csv")), key=lambda t: -len(t[0])))
@@ -130,7 +178,36 @@ class Resolver:
         self.region: str | None = None  # a prefecture or province code
         self._facts: set[tuple[str, str, str]] = set()
         self._located: set[str] = set()  # bodies whose place is known
-        self._by_name: dict[tuple[str, str], list[str]] = {}  # (type, name) → keys, in creation order
+        # indexes of the entities made so far, keys in creation order (an entity's name, level and parent
+        # do not change during resolution)
+        self._areas: dict[tuple[str, str | None], list[str]] = {}  # (name, level) → administrative areas
+        self._areas_under: dict[tuple[str, str | None, str | None], list[str]] = {}  # (name, level, parent) → same
+        self._officials: dict[str, list[str]] = {}  # name → people whose key is scoped by a division code
+        # answers remembered for the whole build (a build asks the same questions many times over)
+        self._slugs: dict[str, str] = {}
+        self._views: dict[str, str] = {}
+        self._inside: dict[tuple[Division, str], bool] = {}
+
+    def _slug(self, text: str) -> str:
+        """:func:`kg.iris.slug` of ``text`` (its own cache is bounded; a large build spells more names)."""
+        spelled = self._slugs.get(text)
+        if spelled is None:
+            spelled = self._slugs[text] = slug(text)
+        return spelled
+
+    def _view(self, text: str) -> str:
+        """:func:`kg.normalize.matching_text` of ``text``."""
+        view = self._views.get(text)
+        if view is None:
+            view = self._views[text] = matching_text(text)
+        return view
+
+    def _within(self, div: Division, code: str) -> bool:
+        """Whether ``div`` lies inside the division ``code`` (:meth:`Gazetteer.within`)."""
+        inside = self._inside.get((div, code))
+        if inside is None:
+            inside = self._inside[(div, code)] = self.gaz.within(div, code)
+        return inside
 
     # -- entities ---------------------------------------------------------
     def _entity(self, key: str, **kw: object) -> Entity:
@@ -138,7 +215,11 @@ class Resolver:
         if ent is None:
             ent = Entity(key=key, **kw)  # type: ignore[arg-type]
             self.kb.entities[key] = ent
-            self._by_name.setdefault((ent.type, ent.name), []).append(key)
+            if ent.type == "AdministrativeArea":
+                self._areas.setdefault((ent.name, ent.subtype), []).append(key)
+                self._areas_under.setdefault((ent.name, ent.subtype, ent.parent), []).append(key)
+            elif ent.type == "Person" and key.split("/", 1)[1].split("-", 1)[0].isdigit():
+                self._officials.setdefault(ent.name, []).append(key)
         return ent
 
     def _label(self, key: str, *labels: str) -> None:
@@ -164,21 +245,20 @@ class Resolver:
         for anchor in ([ctx.county, ctx.city, ctx.province] if ctx else []) + [self.region]:
             code = anchor.split("/")[-1] if anchor and anchor.startswith("place/") else anchor
             if code and code.isdigit():
-                inside = [d for d in divs if d.code == code or self.gaz.within(d, code)]
+                inside = [d for d in divs if d.code == code or self._within(d, code)]
                 if inside:
                     return inside[0]
         return divs[0] if len(divs) == 1 else None
 
     def _page_namesake(self, name: str, level: str, town: str | None) -> str | None:
         """The one town or village of this name already resolved on the page (under ``town`` if given)."""
-        same = [k for k in self._by_name.get(("AdministrativeArea", name), [])
-                if self.kb.entities[k].subtype == level and (town is None or self.kb.entities[k].parent == town)]
+        same = self._areas.get((name, level), []) if town is None else self._areas_under.get((name, level, town), [])
         return same[0] if len(same) == 1 else None
 
     def _unlinked(self, name: str, level: str, parent: str | None, typ: str = "AdministrativeArea",
                   key_name: str | None = None) -> str:
         pcode = parent.split("/", 1)[1] if parent else ""
-        tail = slug(key_name or name)
+        tail = self._slug(key_name or name)
         key = f"place/{pcode}-{tail}" if pcode else f"place/{tail}"
         self._entity(key, type=typ, subtype=level, name=name, parent=parent, linked=False)  # type: ignore[arg-type]
         return key
@@ -218,7 +298,7 @@ class Resolver:
         """Resolve a place mention in its article context; returns the entity key."""
         name = m.name or m.surface
         if m.type == "Place":
-            key = f"place/{slug(name)}"
+            key = f"place/{self._slug(name)}"
             self._entity(key, type="Place", subtype=m.subtype, name=name)
             return key
         if m.rule == "dateline-place" or m.subtype is None:
@@ -257,7 +337,7 @@ class Resolver:
         if divs:
             div = self._pick(divs, ctx) if level not in TOWN_KINDS + VILLAGE_KINDS else next(
                 (d for d in divs if parent and d.parent_code and
-                 (f"place/{d.parent_code}" == parent or self.gaz.within(d, parent.split("/")[-1]))), None)
+                 (f"place/{d.parent_code}" == parent or self._within(d, parent.split("/")[-1]))), None)
             if div:
                 return self.division(div)
         if level in ("省", "市", "县", "区", "县级市") and not divs:
@@ -285,7 +365,7 @@ class Resolver:
                     self._set(ctx, key)
         if not a.kicker:
             return ctx, None
-        view = matching_text(a.kicker)
+        view = self._view(a.kicker)
         pseudo = a.model_copy(update={"text": view, "dateline": None, "dateline_place": None})
         places: list[tuple[Span, str]] = []
         for m in extract_places(pseudo, self.gaz):
@@ -306,15 +386,14 @@ class Resolver:
         (:meth:`_attribute`). Keys of unqualified names carry the home place's
         code, so two counties' 老年书画学会 stay two bodies.
         """
-        printed = m.name or matching_text(m.surface)
+        printed = m.name or self._view(m.surface)
         inner = [k for sp, k in places_in if m.span.start <= sp.start and sp.end <= m.span.end
                  and self.kb.entities[k].type == "AdministrativeArea"]
         if not any(sp.start == m.span.start for sp, k in places_in if k in inner):
             inner = []  # a place inside the name qualifies it only when the name starts with it
         qualified = printed
         fixed: str | None = None  # the place the name itself fixes
-        heads = _government_heads()
-        government = any(printed.endswith(h) for h in heads)
+        government = printed.endswith(_government_heads())
         rest = printed.lstrip("该本")
         named = [k for k in (ctx.town, ctx.county, ctx.city, ctx.province)
                  if k and printed.removeprefix("中共").removeprefix("政协").startswith(self.kb.entities[k].name)]
@@ -337,11 +416,11 @@ class Resolver:
                 qualified = self.kb.entities[fixed].name + printed
         canonical = expand_abbreviations(qualified)
         if qualified != printed or inner or named:
-            key = f"org/{slug(canonical)}"
+            key = f"org/{self._slug(canonical)}"
         else:
             home = ctx.home()
             code = home.split("/", 1)[1] if home else ""
-            key = f"org/{code}-{slug(printed)}" if code else f"org/{slug(printed)}"
+            key = f"org/{code}-{self._slug(printed)}" if code else f"org/{self._slug(printed)}"
         self._entity(key, type="Organization", subtype=m.subtype, name=qualified)
         self._label(key, printed, printed.replace("“", "").replace("”", ""), m.surface, canonical)
         if fixed:
@@ -350,11 +429,11 @@ class Resolver:
 
     def program(self, m: Mention, ctx: _Context) -> str:
         """Resolve a program by its name (one node per name: 三会一课 is one system everywhere)."""
-        surface = matching_text(m.surface)
+        surface = self._view(m.surface)
         content = m.name or surface
         whole = surface.replace("“", "").replace("”", "")
         name = content if surface in (f"“{content}”", content, f"《{content}》") else surface
-        key = f"program/{slug(name.replace('“', '').replace('”', ''))}"
+        key = f"program/{self._slug(name.replace('“', '').replace('”', ''))}"
         self._entity(key, type="Program", subtype=m.subtype, name=name)
         self._label(key, content, whole, m.surface)
         return key
@@ -367,17 +446,16 @@ class Resolver:
         """
         name = m.name or m.surface
         if m.rule in ("title-name", "name-repeat", "roster", "speaker"):
-            same = [k for k in self._by_name.get(("Person", name), [])
-                    if k.split("/", 1)[1].split("-", 1)[0].isdigit()] if ctx.county is None else []
+            same = self._officials.get(name, []) if ctx.county is None else []
             where = ctx.county or ctx.city or ctx.province
             scope = where.split("/", 1)[1] + "-" if where else ""
             if len(same) == 1:  # an official of this page named again where no county is in context
                 scope = same[0].split("/", 1)[1].rsplit("-", 1)[0] + "-"
         else:
-            scope = slug(matching_text(meta.newspaper)) + "-" if meta.newspaper else ""
-        key = f"person/{scope}{slug(matching_text(name))}"
+            scope = self._slug(self._view(meta.newspaper)) + "-" if meta.newspaper else ""
+        key = f"person/{scope}{self._slug(self._view(name))}"
         ent = self._entity(key, type="Person", subtype=m.subtype, name=name)
-        self._label(key, matching_text(name))
+        self._label(key, self._view(name))
         if m.rule in ("title-name", "roster") and m.subtype:
             roles = [r for r in ent.attributes.get("roles", "").split(";") if r]
             if m.subtype not in roles:
@@ -392,7 +470,7 @@ class Resolver:
     def newspaper(self, meta: PageMetadata) -> str | None:
         if not meta.newspaper:
             return None
-        key = f"org/{slug(matching_text(meta.newspaper))}"
+        key = f"org/{self._slug(self._view(meta.newspaper))}"
         self._entity(key, type="Organization", subtype="媒体", name=meta.newspaper, labels=["本报"])
         if self.region and self.gaz.get(self.region):
             self._relation(key, "operatesIn", self.division(self.gaz.get(self.region)))  # type: ignore[arg-type]
@@ -426,20 +504,13 @@ class Resolver:
           the topic); money that is 争取/获得/投入 … goes to every town, village
           or community named before it in the sentence (``recipients``).
         """
-        bounds = [0] + [i + 1 for i, c in enumerate(text) if c in SENTENCE_ENDS] + [len(text) + 1]
-        clause_bounds = [0] + [i + 1 for i, c in enumerate(text) if c in SENTENCE_ENDS + "，："] + [len(text) + 1]
-
-        def unit_of(pos: int, bs: list[int]) -> int:
-            return bisect.bisect_right(bs, pos) - 1
-
-        def before(pos: int, types: tuple[str, ...], bs: list[int] = bounds) -> list[ResolvedMention]:
-            u = unit_of(pos, bs)
-            return [rm for rm in mentions if rm.mention.type in types and rm.mention.span.end <= pos
-                    and unit_of(rm.mention.span.start, bs) == u and rm.entity in self.kb.entities]
+        known = [rm for rm in mentions if rm.entity in self.kb.entities]
+        sentences = _Units(text, _SENTENCE_END, known)
+        clauses = _Units(text, _CLAUSE_END, known)
+        before = sentences.before
 
         located = self._located
-        groups = tuple(h for h in GROUP_HEADS)
-        orgs_seen: list[ResolvedMention] = []
+        orgs_seen: list[tuple[ResolvedMention, str]] = []  # with the group head its name ends with, or ""
         for rm in mentions:
             m = rm.mention
             if m.type == "Program":
@@ -450,39 +521,37 @@ class Resolver:
             elif m.type == "Organization" and m.rule != "title-org":
                 name = self.kb.entities[rm.entity].name
                 if rm.entity not in located:
-                    listed = before(m.span.start, ("AdministrativeArea", "Place"), clause_bounds)
+                    listed = clauses.before(m.span.start, ("AdministrativeArea", "Place"))
                     near = before(m.span.start, ("AdministrativeArea", "Place"))
                     for place in ({p.entity for p in listed} or {near[-1].entity} if (listed or near) else
                                   ({home} if home else set())):
                         self._relation(rm.entity, "operatesIn", place, m)
                     located.add(rm.entity)
-                if name.endswith(groups):
+                if name.endswith(GROUP_HEADS):
                     listed_orgs = before(m.span.start, ("Organization",))
                     for a_rm, b_rm in zip(listed_orgs, listed_orgs[1:], strict=False):
                         if text[a_rm.mention.span.end:b_rm.mention.span.start] == "、":
                             for member in (a_rm, b_rm):  # 由A、B、C…成立X小组: an enumeration of bodies
                                 if member.entity != rm.entity:
                                     self._relation(member.entity, "memberOf", rm.entity, m)
-                for earlier in orgs_seen:
-                    e_name = self.kb.entities[earlier.entity].name
+                stem = m.name or m.surface
+                for earlier, head in orgs_seen:
                     if earlier.entity == rm.entity:
                         continue
                     if m.span.start <= earlier.mention.span.start and earlier.mention.span.end <= m.span.end:
                         continue  # nested names are members (below), not parts
-                    head = next((h for h in groups if e_name.endswith(h)), "")
-                    stem = (m.name or m.surface)
                     if head and stem.startswith(head) and len(stem) > len(head):
                         self._relation(rm.entity, "partOf", earlier.entity, m)
-                for inner in [o for o in orgs_seen if m.span.start <= o.mention.span.start
+                for inner in [o for o, _ in orgs_seen if m.span.start <= o.mention.span.start
                               and o.mention.span.end <= m.span.end and o.entity != rm.entity]:
                     self._relation(inner.entity, "memberOf", rm.entity, m)
-                orgs_seen.append(rm)
-        self._situated(text, mentions, clause_bounds)
+                orgs_seen.append((rm, next((h for h in GROUP_HEADS if name.endswith(h)), "")))
+        self._situated(text, mentions, clauses.bounds)
         for q in quantities:
             actors = before(q.span.start, ("Organization", "AdministrativeArea"))
             q.subject = q.subject or (actors[-1].entity if actors else topic)
             if q.unit == "CNY":  # the verb must be in the figure's own clause: 争取资金25.5万元, not 增加收入5万元
-                clause = text[clause_bounds[unit_of(q.span.start, clause_bounds)]:q.span.start]
+                clause = text[clauses.start(q.span.start):q.span.start]
                 if any(w in clause for w in FUNDING_WORDS):
                     q.recipients = sorted({rm.entity for rm in before(q.span.start, ("AdministrativeArea",))
                                            if self.kb.entities[rm.entity].subtype in TOWN_KINDS + VILLAGE_KINDS})
@@ -522,68 +591,73 @@ class Resolver:
     def resolve(self, extractions: Iterable[ArticleExtraction]) -> KnowledgeBase:
         """Resolve every article's mentions and quantities; returns the knowledge base."""
         exs = list(extractions)
-        self._page_region(exs)
-        for ex in exs:
-            a = ex.article
-            self.kb.articles.append(a)
-            ctx, kicker_org = self._context_from(ex)
-            agency = next((w for w in AGENCIES if a.dateline and a.text.startswith(w, a.dateline.start)), None)
-            paper = self.newspaper(a.metadata) if a.dateline and not agency else None
-            if agency and a.dateline:  # a wire story: 新华社济南5月28日电 is reported by the agency, not the paper
-                paper = f"org/{slug(agency)}"
-                self._entity(paper, type="Organization", subtype="媒体", name=agency)
-                span = Span(start=a.dateline.start, end=a.dateline.start + len(agency))
-                self.kb.mentions.append(ResolvedMention(entity=paper, mention=Mention(
-                    article_id=a.id, span=span, surface=agency, type="Organization", subtype="媒体",
-                    rule="dateline-agency")))
-            if paper:
-                self.kb.relations.append(Relation(subject=a.id, predicate="reportedBy", object=paper,
-                                                  article_id=a.id, evidence=a.dateline, rule="dateline"))
-            home = ctx.home()
-            topic = kicker_org or home
-            places_in: list[tuple[Span, str]] = []
-            resolved: list[ResolvedMention] = []
-            # an organization is resolved after the places inside its name (泗水县杨柳镇第一书记工作队)
-            ordered = sorted(ex.mentions, key=lambda m: ((m.span.end, 1) if m.type == "Organization"
-                                                          else (m.span.start, 0)))
-            for m in ordered:
-                key: str | None
-                if m.type in ("AdministrativeArea", "Place"):
-                    key = self.place(m, ctx)
-                    ctx.last_place = (m.span.end, key) if key else None
-                    if key and m.subtype in TOWN_KINDS + VILLAGE_KINDS:
-                        ctx.named.setdefault((m.name or matching_text(m.surface), m.subtype), key)
-                    if key and m.type == "AdministrativeArea":
-                        self._set(ctx, key)
-                    if key:
-                        places_in.append((m.span, key))
-                elif m.type == "Organization":
-                    key = self.org(m, ctx, places_in)
-                    ctx.org = key if m.rule == "title-org" else None
-                elif m.type == "Program":
-                    key = self.program(m, ctx)
-                else:
-                    key = self.person(m, a.metadata, ctx)
-                    if m.rule == "byline":
-                        pred = "creator" if m.subtype == "摄影" else "author"
-                        self.kb.relations.append(Relation(subject=a.id, predicate=pred, object=key,
-                                                          article_id=a.id, evidence=m.span, rule="byline"))
-                if key is None:
-                    continue
-                if m.type in ("AdministrativeArea", "Place") and key:
-                    self._label(key, m.surface)
-                resolved.append(ResolvedMention(mention=m, entity=key))
-            resolved.sort(key=lambda rm: (rm.mention.span.start, rm.mention.span.end, rm.mention.type))
-            self.kb.mentions.extend(resolved)
-            if home:
-                self.kb.relations.append(Relation(subject=a.id, predicate="about", object=home, article_id=a.id,
-                                                  rule="context"))
-            for q in ex.quantities:
-                q.id = f"{a.id}-q{q.span.start}"
-                self.kb.quantities.append(q)
-            self._attribute(a.text, home, topic, resolved, ex.quantities)
-        self.kb.entities = dict(sorted(self.kb.entities.items()))
+        with cycle_collector_paused():
+            self._page_region(exs)
+            for ex in exs:
+                self._article(ex)
+            self.kb.entities = dict(sorted(self.kb.entities.items()))
         return self.kb
+
+    def _article(self, ex: ArticleExtraction) -> None:
+        """Resolve one article's mentions and quantities into the knowledge base, in order."""
+        a = ex.article
+        self.kb.articles.append(a)
+        ctx, kicker_org = self._context_from(ex)
+        agency = next((w for w in AGENCIES if a.dateline and a.text.startswith(w, a.dateline.start)), None)
+        paper = self.newspaper(a.metadata) if a.dateline and not agency else None
+        if agency and a.dateline:  # a wire story: 新华社济南5月28日电 is reported by the agency, not the paper
+            paper = f"org/{self._slug(agency)}"
+            self._entity(paper, type="Organization", subtype="媒体", name=agency)
+            span = Span(start=a.dateline.start, end=a.dateline.start + len(agency))
+            self.kb.mentions.append(ResolvedMention(entity=paper, mention=Mention(
+                article_id=a.id, span=span, surface=agency, type="Organization", subtype="媒体",
+                rule="dateline-agency")))
+        if paper:
+            self.kb.relations.append(Relation(subject=a.id, predicate="reportedBy", object=paper,
+                                              article_id=a.id, evidence=a.dateline, rule="dateline"))
+        home = ctx.home()
+        topic = kicker_org or home
+        places_in: list[tuple[Span, str]] = []
+        resolved: list[ResolvedMention] = []
+        # an organization is resolved after the places inside its name (泗水县杨柳镇第一书记工作队)
+        ordered = sorted(ex.mentions, key=lambda m: ((m.span.end, 1) if m.type == "Organization"
+                                                      else (m.span.start, 0)))
+        for m in ordered:
+            key: str | None
+            if m.type in ("AdministrativeArea", "Place"):
+                key = self.place(m, ctx)
+                ctx.last_place = (m.span.end, key) if key else None
+                if key and m.subtype in TOWN_KINDS + VILLAGE_KINDS:
+                    ctx.named.setdefault((m.name or self._view(m.surface), m.subtype), key)
+                if key and m.type == "AdministrativeArea":
+                    self._set(ctx, key)
+                if key:
+                    places_in.append((m.span, key))
+            elif m.type == "Organization":
+                key = self.org(m, ctx, places_in)
+                ctx.org = key if m.rule == "title-org" else None
+            elif m.type == "Program":
+                key = self.program(m, ctx)
+            else:
+                key = self.person(m, a.metadata, ctx)
+                if m.rule == "byline":
+                    pred = "creator" if m.subtype == "摄影" else "author"
+                    self.kb.relations.append(Relation(subject=a.id, predicate=pred, object=key,
+                                                      article_id=a.id, evidence=m.span, rule="byline"))
+            if key is None:
+                continue
+            if m.type in ("AdministrativeArea", "Place") and key:
+                self._label(key, m.surface)
+            resolved.append(ResolvedMention(mention=m, entity=key))
+        resolved.sort(key=lambda rm: (rm.mention.span.start, rm.mention.span.end, rm.mention.type))
+        self.kb.mentions.extend(resolved)
+        if home:
+            self.kb.relations.append(Relation(subject=a.id, predicate="about", object=home, article_id=a.id,
+                                              rule="context"))
+        for q in ex.quantities:
+            q.id = f"{a.id}-q{q.span.start}"
+            self.kb.quantities.append(q)
+        self._attribute(a.text, home, topic, resolved, ex.quantities)
 
 
 def resolve(extractions: Iterable[ArticleExtraction], gazetteer: Gazetteer | None = None) -> KnowledgeBase:
