@@ -1,12 +1,21 @@
 """RDF → NetworkX views → GraphML, GEXF and CSV node/edge lists, for Gephi and graph analysis.
 
-Views are built from the RDF graph (not the KnowledgeBase), so they work on
-any export kg wrote, also after a user edited it (``kg.query.load_graph("outputs/graph.ttl")``):
+Views are built from the RDF graph, so they work on any export kg wrote,
+also after a user edited it (``kg.query.load_graph("outputs/graph.ttl")``):
 
     full        entities (and, on request, articles) with every relation between them
     places      the administrative tree: AdministrativeArea → schema:containedInPlace → parent
     programs    programs and the organizations and places linked to them
     comention   entities mentioned in the same article, weighted by the number of articles
+
+The RDF they read: entity descriptions (classes, labels, level, code,
+linked, schema:containedInPlace), relation triples and their records
+(``rdf:subject``/``rdf:predicate``/``rdf:object`` with ``kg:inArticle``),
+mention nodes (``kg:mentionOf``, ``kg:inArticle``), ``schema:mentions``
+from article to entity and the articles' (or their pages') dates — never the
+span provenance (compact spans or W3C selectors). A build writes the same
+full view without RDF: :func:`full_view_kb` (and :func:`flat_view_kb`) read
+its KnowledgeBase directly, in time and memory that grow with the view.
 
 Node attributes: ``label`` (Chinese name), ``type`` (AdministrativeArea, Place,
 Organization, Program, Person; NewsArticle / Photograph for articles), ``iri``,
@@ -23,35 +32,40 @@ File formats are registered by name in :data:`VIEW_FORMATS` (``graphml``,
 ``label`` and a ``type``, unique edge ids ``e0 e1 …`` in sorted order (parallel
 edges survive), attributes flat scalars (None dropped, lists joined with
 ``;``, Decimal and dates as text, control characters removed), one type per
-attribute key. Every file is deterministic and written atomically.
+attribute key. GraphML and GEXF are written as streams of text (the bytes
+networkx's writers gave, without building an element tree). Every file is
+deterministic and written atomically.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import math
+import os
 import re
+import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from io import BytesIO
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
-from networkx.readwrite.gexf import GEXFWriter
-from networkx.readwrite.graphml import GraphMLWriter
 from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import KgError
-from kg.iris import KG, SCHEMA
-from kg.rdf import PINYIN, atomic_write, union_graph
+from kg.iris import DEFAULT_BASE, KG, SCHEMA, entity_iri, pinyin_label
+from kg.models import KnowledgeBase
+from kg.rdf import PINYIN, union_graph
+from kg.store import CURATED_RULE_PREFIX, MERGE_CANDIDATE, RELATION_TERMS
 
 __all__ = [
     "TYPE_COLORS",
@@ -60,8 +74,10 @@ __all__ = [
     "FlatGraph",
     "comention_view",
     "export_view",
+    "flat_view_kb",
     "flatten",
     "full_view",
+    "full_view_kb",
     "full_view_store",
     "places_view",
     "programs_view",
@@ -132,8 +148,7 @@ def _article_dates(g: Graph) -> dict[Node, str]:
 
 
 def _earliest(dates: Iterable[str | None]) -> str | None:
-    found = sorted(d for d in dates if d)
-    return found[0] if found else None
+    return min((d for d in dates if d), default=None)
 
 
 def _entity_attrs(g: Graph, node: Node, etype: str, articles: int) -> dict[str, Any]:
@@ -168,15 +183,14 @@ def full_view(g: Graph, *, articles: bool = False) -> nx.MultiDiGraph:
     dates = _article_dates(g)
     mentioned_in: dict[Node, set[Node]] = defaultdict(set)
     mention_count: Counter[tuple[Node, Node]] = Counter()
-    for m in g.subjects(RDF.type, KG.Mention):
-        for entity in g.objects(m, KG.mentionOf):
-            for article in g.objects(m, KG.inArticle):
-                mention_count[(article, entity)] += 1
+    for m, entity in g.subject_objects(KG.mentionOf):  # a mention node: kg:mentionOf and kg:inArticle only
+        for article in g.objects(m, KG.inArticle):
+            mention_count[(article, entity)] += 1
     for article, entity in g.subject_objects(SCHEMA.mentions):
         mentioned_in[entity].add(article)
     evidence: Counter[tuple[Node, Node, Node]] = Counter()
     evidence_dates: dict[tuple[Node, Node, Node], set[str]] = defaultdict(set)
-    for st in g.subjects(RDF.type, RDF.Statement):
+    for st in set(g.subjects(RDF.subject, None)):  # relation records: rdf:subject/predicate/object, kg:inArticle
         for s in g.objects(st, RDF.subject):
             for p in g.objects(st, RDF.predicate):
                 for o in g.objects(st, RDF.object):
@@ -258,8 +272,8 @@ def full_view_store(store: Any) -> nx.MultiDiGraph:
     evidence: Counter[tuple[Node, Node, Node]] = Counter()
     evidence_dates: dict[tuple[Node, Node, Node], set[str]] = defaultdict(set)
     records: dict[tuple[Node, Node, Node, Node], set[Node]] = defaultdict(set)
-    for st, s, p, o, a in _ox_rows(store, f"SELECT DISTINCT ?st ?s ?p ?o ?a WHERE {{ ?st a <{RDF.Statement}> ; "
-                                          f"<{RDF.subject}> ?s ; <{RDF.predicate}> ?p ; <{RDF.object}> ?o "
+    for st, s, p, o, a in _ox_rows(store, f"SELECT DISTINCT ?st ?s ?p ?o ?a WHERE {{ "
+                                          f"?st <{RDF.subject}> ?s ; <{RDF.predicate}> ?p ; <{RDF.object}> ?o "
                                           f"OPTIONAL {{ ?st <{K.inArticle}> ?a }} }}"):
         key = (URIRef(st.value), _ox_node(s), _ox_node(p), _ox_node(o))
         records[key]
@@ -297,6 +311,208 @@ def full_view_store(store: Any) -> nx.MultiDiGraph:
         G.add_edge(str(s), str(o), key=label, label=label, predicate=str(p), weight=max(1, weight),
                    **({"start": start} if start else {}))
     return G
+
+
+_NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONTAINED_IN_PLACE = str(SCHEMA.containedInPlace)
+
+
+def _relation_predicate(predicate: str) -> str | None:
+    """The IRI a Relation.predicate is exported as (:data:`kg.store.RELATION_TERMS`, else ``kg:<name>``);
+    None for a predicate that is not a name (the export skips it)."""
+    term = RELATION_TERMS.get(predicate)
+    if term is not None:
+        return term[1:-1]
+    return f"{KG}{predicate}" if _NCNAME.fullmatch(predicate) else None
+
+
+def _kb_article_dates(kb: KnowledgeBase) -> dict[str, str]:
+    """Article id → ISO date as :func:`_article_dates` reads it from the export: the page metadata's date
+    (schema:datePublished of the article), else the date of its source page (the source document's
+    metadata, or the first article of that page when the source is not in ``kb.sources``)."""
+    sources = {d.id: d.metadata for d in kb.sources}
+    for a in kb.articles:
+        sources.setdefault(a.source_id, a.metadata)
+    own: dict[str, list[str]] = defaultdict(list)
+    page: dict[str, list[str]] = defaultdict(list)
+    for a in kb.articles:
+        if a.metadata.date:
+            own[a.id].append(a.metadata.date.isoformat())
+        source_date = sources[a.source_id].date
+        if source_date:
+            page[a.id].append(source_date.isoformat())
+    return {a: min(own[a] or page[a]) for a in set(own) | set(page)}
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (as it was before, after): building a view allocates ~10⁶
+    dicts and tuples, and each full collection would walk every object of the KnowledgeBase too
+    (at 10⁴ articles, 4/5 of the time the view took)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_ViewNodes = list[tuple[str, dict[str, Any]]]
+_ViewEdges = list[tuple[str, str, dict[str, Any]]]
+
+
+def _kb_view_parts(kb: KnowledgeBase, base_iri: str) -> tuple[_ViewNodes, _ViewEdges]:
+    """The nodes ``(iri, attrs)`` (sorted) and edges ``(source, target, attrs)`` (unsorted) of
+    :func:`full_view_kb`, one edge per (source, target, label) as the MultiDiGraph keeps them (of two
+    predicates with the same local name, the later in IRI order updates the other's attributes)."""
+    base = base_iri.rstrip("/")
+    entities = kb.entities
+    iris = {key: entity_iri(base, key) for key in entities}
+    article_ids = {a.id for a in kb.articles}
+    dates = _kb_article_dates(kb)
+    mentioned_in: dict[str, int] = defaultdict(int)  # entity key → number of articles mentioning it
+    first_date: dict[str, str] = {}  # entity key → the earliest date of those articles
+    for key, mentioned in {(rm.entity, rm.mention.article_id) for rm in kb.mentions}:
+        if key in entities and mentioned in article_ids:
+            mentioned_in[key] += 1
+            when = dates.get(mentioned)
+            if when and (key not in first_date or when < first_date[key]):
+                first_date[key] = when
+
+    triples: set[tuple[str, str, str]] = set()
+    for key, e in entities.items():
+        if e.parent and e.parent in entities and e.parent != key:
+            triples.add((iris[key], _CONTAINED_IN_PLACE, iris[e.parent]))
+    # one record per distinct provenance node of the export (rdf:Statement, named by article and span or graph)
+    records: dict[tuple[str, str, str], set[tuple[Any, ...]]] = defaultdict(set)
+    record_date: dict[tuple[str, str, str], str] = {}  # the earliest date of a triple's records
+    predicates: dict[str, str | None] = {}
+    for r in kb.relations:
+        subject, obj, name, article = r.subject, r.object, r.predicate, r.article_id
+        if subject not in entities or obj not in entities or subject == obj:
+            continue
+        if name not in predicates:
+            predicates[name] = _relation_predicate(name)
+        predicate = predicates[name]
+        if predicate is None:
+            continue
+        t = (iris[subject], predicate, iris[obj])
+        triples.add(t)
+        if article is not None and article in article_ids:
+            evidence = r.evidence
+            records[t].add((article, subject, name, obj, *((evidence.start, evidence.end) if evidence else ())))
+            date = dates.get(article)
+            if date and (t not in record_date or date < record_date[t]):
+                record_date[t] = date
+        elif name == MERGE_CANDIDATE or r.rule.startswith(CURATED_RULE_PREFIX):
+            records[t].add(("curated" if r.rule.startswith(CURATED_RULE_PREFIX) else "entities", subject, name, obj))
+
+    # The export spelled every name just before, in key order, and kg.iris keeps the latest spellings in
+    # an LRU cache: asking in reverse key order finds those still cached before computing the others.
+    pinyin = {key: pinyin_label(entities[key].name) if entities[key].name else ""
+              for key in sorted(entities, reverse=True)}
+    nodes: _ViewNodes = []
+    for key in sorted(entities, key=iris.__getitem__):
+        e = entities[key]
+        iri = iris[key]
+        name = e.name
+        attrs: dict[str, Any] = {"label": name or _local(URIRef(iri)), "type": e.type, "iri": iri,
+                                 "articles": mentioned_in.get(key, 0)}
+        if e.subtype:
+            attrs["level"] = e.subtype
+        if e.code:
+            attrs["code"] = e.code
+        if pinyin[key]:
+            attrs["pinyin"] = pinyin[key]
+        if e.labels:
+            aliases = sorted({label for label in e.labels if label and label != name})
+            if aliases:
+                attrs["aliases"] = aliases
+        attrs["linked"] = e.linked
+        if key in first_date:
+            attrs["start"] = first_date[key]
+        nodes.append((iri, attrs))
+    labels = {p: _local(URIRef(p)) for p in {t[1] for t in triples}}
+    keyed: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (source, target, label) → predicates
+    for s, p, o in triples:
+        keyed[(s, o, labels[p])].append(p)
+    edges: _ViewEdges = []
+    for (s, o, label), found in keyed.items():
+        merged: dict[str, Any] = {}
+        for p in sorted(found):  # in the order full_view adds them: the last one's attributes win
+            t = (s, p, o)
+            merged.update({"label": label, "predicate": p, "weight": max(1, len(records.get(t, ())))})
+            if t in record_date:
+                merged["start"] = record_date[t]
+        edges.append((s, o, merged))
+    return nodes, edges  # edges unsorted: flattening sorts them
+
+
+def _flatten_kb_view(nodes: _ViewNodes, edges: _ViewEdges) -> FlatGraph:
+    """:func:`flatten` of a view :func:`_kb_view_parts` made, knowing its shape: attribute values are
+    text (aliases a list of text), ``articles`` and ``weight`` ints and ``linked`` a bool, so each
+    key has one type and only text needs cleaning; the attributes are written in sorted key order."""
+    flat = FlatGraph(directed=True)
+    out_nodes: list[tuple[str, dict[str, Scalar]]] = []
+    for node, a in nodes:
+        node = _clean(node)
+        d: dict[str, Scalar] = {}
+        if "aliases" in a:
+            d["aliases"] = ";".join(map(_clean, a["aliases"]))
+        d["articles"] = a["articles"]
+        if "code" in a:
+            d["code"] = _clean(a["code"])
+        d["iri"] = _clean(a["iri"])
+        d["label"] = _clean(a["label"]) or node
+        if "level" in a:
+            d["level"] = _clean(a["level"])
+        d["linked"] = a["linked"]
+        if "pinyin" in a:
+            d["pinyin"] = _clean(a["pinyin"])
+        if "start" in a:
+            d["start"] = _clean(a["start"])
+        d["type"] = _clean(a["type"]) or "Thing"
+        out_nodes.append((node, d))
+    out_nodes.sort(key=lambda x: x[0])
+    flat.nodes = out_nodes
+    raw_edges: list[tuple[str, str, dict[str, Scalar]]] = []
+    for u, v, a in edges:
+        e: dict[str, Scalar] = {"label": _clean(a["label"]), "predicate": _clean(a["predicate"])}
+        if "start" in a:
+            e["start"] = _clean(a["start"])
+        e["weight"] = a["weight"]
+        raw_edges.append((_clean(u), _clean(v), e))
+    _sort_edges(raw_edges)
+    flat.edges = [(u, v, f"e{i}", a) for i, (u, v, a) in enumerate(raw_edges)]
+    return flat
+
+
+def full_view_kb(kb: KnowledgeBase, base_iri: str = DEFAULT_BASE) -> nx.MultiDiGraph:
+    """:func:`full_view` (without articles) of the graph a build exports, made from the KnowledgeBase itself.
+
+    No RDF and no SPARQL: entities, their parents, relations, mentions and
+    article dates are read from ``kb`` directly, so time and memory grow with
+    the view (entities + edges), not with the quads. ``base_iri`` is the
+    build's ``--base-iri``: node ids are the entity IRIs under it. The nodes,
+    edges and attributes equal those :func:`full_view` and
+    :func:`full_view_store` give on the build's RDF (:func:`kg.store.kb_quads`
+    of the same ``kb`` and base; a test checks). As in the export, references to
+    unknown entity keys and relation predicates that are not names are skipped.
+    """
+    with _gc_paused():
+        nodes, edges = _kb_view_parts(kb, base_iri)
+        G = nx.MultiDiGraph()
+        G.add_nodes_from(nodes)
+        for s, o, attrs in sorted(edges, key=lambda e: (e[0], e[1], e[2]["label"])):
+            G.add_edge(s, o, key=attrs["label"], **attrs)
+    return G
+
+
+def flat_view_kb(kb: KnowledgeBase, base_iri: str = DEFAULT_BASE) -> FlatGraph:
+    """``flatten(full_view_kb(kb, base_iri))`` without the NetworkX graph in between (what the build writes)."""
+    with _gc_paused():
+        return _flatten_kb_view(*_kb_view_parts(kb, base_iri))
 
 
 def places_view(g: Graph) -> nx.DiGraph:
@@ -367,11 +583,18 @@ Scalar = str | int | float | bool
 
 def _clean(text: str) -> str:
     """Drop control characters (not allowed in XML 1.0 or shown by Gephi); line breaks become spaces."""
+    if text.isprintable():  # the common case: no Cc, Cs or Cn character, so nothing to drop
+        return text
     return _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r" else "", text)
 
 
 def _flat(value: Any) -> Scalar | None:
     """One scalar: None dropped, lists joined with ``;``, Decimal/date → str, bool kept, NaN dropped."""
+    kind = type(value)
+    if kind is str:
+        return _clean(value)
+    if kind is int or kind is bool:
+        return value  # type: ignore[no-any-return]
     if value is None:
         return None
     if isinstance(value, bool | int):
@@ -403,6 +626,17 @@ def _one_type_per_key(items: list[dict[str, Scalar]]) -> list[dict[str, Scalar]]
     for d in items:
         for k, v in d.items():
             kinds[k].add(type(v))
+
+    if all(len(ts) == 1 for ts in kinds.values()):
+        in_order: dict[tuple[str, ...], bool] = {}  # keys already sorted: the dict is kept as it is
+        out = []
+        for d in items:
+            keys = tuple(d)
+            ordered = in_order.get(keys)
+            if ordered is None:
+                ordered = in_order[keys] = list(keys) == sorted(keys)
+            out.append(d if ordered else dict(sorted(d.items())))
+        return out
 
     def fix(k: str, v: Scalar) -> Scalar:
         ts = kinds[k]
@@ -451,8 +685,41 @@ class FlatGraph:
         return deg
 
 
-def _flat_dict(d: dict[Any, Any]) -> dict[str, Scalar]:
-    return {_clean(str(k)): v for k, raw in d.items() if (v := _flat(raw)) is not None and _clean(str(k))}
+def _flat_dict(d: dict[Any, Any], skip: tuple[str, ...] = ()) -> dict[str, Scalar]:
+    """The flat values of ``d`` (None dropped) under cleaned, non-empty keys; keys in ``skip`` left out."""
+    out: dict[str, Scalar] = {}
+    for k, raw in d.items():
+        if skip and k in skip:
+            continue
+        kind = type(raw)
+        if kind is str:
+            v: Scalar | None = raw if raw.isprintable() else _clean(raw)
+        elif kind is int or kind is bool:
+            v = raw
+        else:
+            v = _flat(raw)
+            if v is None:
+                continue
+        if type(k) is not str or not k.isprintable():
+            k = _clean(str(k))
+        if k:
+            out[k] = v  # type: ignore[assignment]
+    return out
+
+
+def _sort_edges(edges: list[tuple[str, str, dict[str, Scalar]]]) -> None:
+    """Sort edges by (source, target, label, sorted attributes) in place; the attributes (a costly key)
+    are compared only among edges with the same source, target and label."""
+    edges.sort(key=lambda e: (e[0], e[1], str(e[2]["label"])))
+    i, n = 0, len(edges)
+    while i < n:
+        j = i + 1
+        head = edges[i]
+        while j < n and edges[j][0] == head[0] and edges[j][1] == head[1] and edges[j][2]["label"] == head[2]["label"]:
+            j += 1
+        if j - i > 1:
+            edges[i:j] = sorted(edges[i:j], key=lambda e: repr(sorted(e[2].items())))
+        i = j
 
 
 def flatten(G: nx.Graph) -> FlatGraph:
@@ -462,8 +729,14 @@ def flatten(G: nx.Graph) -> FlatGraph:
     an edge without ``label`` gets ``""`` and one without a usable ``weight`` 1.
     Edges are sorted by (source, target, label, attributes) and numbered.
     """
-    flat = FlatGraph(directed=G.is_directed(), graph=_flat_dict(dict(G.graph)))
-    raw_nodes = sorted(((_clean(str(n)), a) for n, a in G.nodes(data=True)), key=lambda x: x[0])
+    return _flatten_parts(G.is_directed(), dict(G.graph), G.nodes(data=True), G.edges(data=True))
+
+
+def _flatten_parts(directed: bool, graph: dict[Any, Any], nodes: Iterable[tuple[Any, dict[Any, Any]]],
+                   edges: Iterable[tuple[Any, Any, dict[Any, Any]]]) -> FlatGraph:
+    """:func:`flatten` of a graph given as its attributes, ``(node, attrs)`` and ``(source, target, attrs)``."""
+    flat = FlatGraph(directed=directed, graph=_flat_dict(graph))
+    raw_nodes = sorted(((_clean(str(n)), a) for n, a in nodes), key=lambda x: x[0])
     node_attrs = []
     for node, attrs in raw_nodes:
         d = _flat_dict(attrs)
@@ -473,82 +746,271 @@ def flatten(G: nx.Graph) -> FlatGraph:
     flat.nodes = list(zip([n for n, _ in raw_nodes], _one_type_per_key(node_attrs), strict=True))
 
     raw_edges = []
-    for u, v, attrs in G.edges(data=True):
-        d = _flat_dict({k: a for k, a in attrs.items() if k not in ("weight", "id")})
+    for u, v, attrs in edges:
+        d = _flat_dict(attrs, ("weight", "id"))
         d["label"] = _text(d.get("label", ""))
         d["weight"] = _weight(attrs.get("weight"))
         raw_edges.append((_clean(str(u)), _clean(str(v)), d))
-    raw_edges.sort(key=lambda e: (e[0], e[1], str(e[2]["label"]), repr(sorted(e[2].items()))))
+    _sort_edges(raw_edges)
     fixed = _one_type_per_key([e[2] for e in raw_edges])
     flat.edges = [(u, v, f"e{i}", a) for i, ((u, v, _), a) in enumerate(zip(raw_edges, fixed, strict=True))]
     return flat
 
 
+# ------------------------------------------------------------------ XML text
+#
+# The GraphML and GEXF files are written as text, element by element, with exactly the bytes
+# xml.etree.ElementTree gave when networkx's writers built the whole tree (same escaping, same
+# two-space indentation, ``<tag />`` for an empty element): no tree of the file is kept in memory.
+
+_Chunks = Iterable[bytes]
+_CHUNK_CHARS = 1 << 16  # characters per encoded chunk
+
+
+def _esc_attr(text: str) -> str:
+    """An XML attribute value escaped as ElementTree escapes it (``&<>"`` and CR, LF, tab as references)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def _esc_text(text: str) -> str:
+    """XML character data escaped as ElementTree escapes it (``&``, ``<``, ``>``)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _utf8(parts: Iterable[str]) -> Iterator[bytes]:
+    """Join text parts into UTF-8 chunks of about :data:`_CHUNK_CHARS` characters."""
+    buf: list[str] = []
+    size = 0
+    for part in parts:
+        buf.append(part)
+        size += len(part)
+        if size >= _CHUNK_CHARS:
+            yield "".join(buf).encode("utf-8")
+            buf.clear()
+            size = 0
+    if buf:
+        yield "".join(buf).encode("utf-8")
+
+
+_Attrs = dict[str, Any]
+
+
+def _networkx_order(directed: bool, nodes: Iterable[tuple[str, _Attrs]],
+                    edges: Iterable[tuple[str, str, str, _Attrs]]) -> tuple[dict[str, _Attrs],
+                                                                           list[tuple[str, str, str, _Attrs]]]:
+    """Nodes and edges in the order (and with the merging) of a networkx MultiDiGraph / MultiGraph built by
+    ``add_node(n, **a)`` then ``add_edge(u, v, key=k, **a)`` and iterated with ``edges(keys=True)``.
+
+    That is how the files were written before (through networkx's writers), so the bytes stay the
+    same: a repeated node or edge updates the first; an edge's unknown endpoints become nodes; edges
+    come grouped by source node in node order, then by target in order of first appearance; an
+    undirected edge is reported once, from the endpoint that comes first.
+    """
+    nodes, edges = list(nodes), list(edges)
+    if directed and _in_networkx_order(nodes, edges):
+        return dict(nodes), edges
+    out_nodes: dict[str, _Attrs] = {}
+    for node, attrs in nodes:
+        out_nodes[node] = {**out_nodes[node], **attrs} if node in out_nodes else attrs
+    adj: dict[str, dict[str, dict[str, _Attrs]]] = {n: {} for n in out_nodes}
+    for u, v, key, attrs in edges:
+        for end in (u, v):
+            if end not in adj:
+                out_nodes[end] = {}
+                adj[end] = {}
+        keyed = adj[u].get(v)
+        if keyed is None:
+            keyed = adj[u][v] = {}
+            if not directed:
+                adj[v][u] = keyed
+        keyed[key] = {**keyed[key], **attrs} if key in keyed else attrs
+    out_edges: list[tuple[str, str, str, _Attrs]] = []
+    seen: set[str] = set()
+    for u, targets in adj.items():
+        for v, keyed in targets.items():
+            if directed or v not in seen:
+                out_edges.extend((u, v, k, a) for k, a in keyed.items())
+        if not directed:
+            seen.add(u)
+    return out_nodes, out_edges
+
+
+def _in_networkx_order(nodes: list[tuple[str, _Attrs]], edges: list[tuple[str, str, str, _Attrs]]) -> bool:
+    """Whether a MultiDiGraph built from these would give them back unchanged: node ids unique, edge
+    ids unique, every endpoint a node, edges sorted by (source, target) in node order (as flattening
+    leaves them)."""
+    position = {node: i for i, (node, _) in enumerate(nodes)}
+    if len(position) != len(nodes) or len({e[2] for e in edges}) != len(edges):
+        return False
+    last = (-1, -1)
+    for u, v, _, _ in edges:
+        here = (position.get(u, -1), position.get(v, -1))
+        if here[0] < 0 or here[1] < 0 or here < last:
+            return False
+        last = here
+    return True
+
+
+def _value_text(value: Any) -> str:
+    """A data value as networkx's writers print it: ``str(value)``, booleans ``true``/``false``."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 # ------------------------------------------------------------------ GraphML
 
 _NMTOKEN_BAD = re.compile(r"[^\w.\-:]")
+_GRAPHML_TYPES: dict[type, str] = {bool: "boolean", int: "long", float: "double", str: "string"}
+_GRAPHML_HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n"
+                 '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                 'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+                 'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">')
 
 
-class _GraphMLWriter(GraphMLWriter):
-    """networkx's writer with named key ids (``label``, ``type`` …; edge keys ``edge_label`` …) and
-    booleans written ``true``/``false`` as GraphML (XML Schema) requires."""
+def _graphml_type(value: Any) -> str:
+    try:
+        return _GRAPHML_TYPES[type(value)]
+    except KeyError:
+        raise TypeError(f"GraphML has no type for {type(value).__name__} value {value!r}") from None
+
+
+class _GraphMLKeys:
+    """GraphML ``<key>`` declarations: one per (name, type, graph/node/edge) with a readable id (``label``,
+    ``type``; ``edge_label``, ``graph_name``: the scope prefixed outside nodes; ``_2`` … on a clash),
+    numbered in the order the data first uses them."""
 
     def __init__(self) -> None:
-        super().__init__(encoding="utf-8", prettyprint=True)
-        self._ids: set[str] = set()
+        self.ids: dict[tuple[str, str, str], str] = {}
+        self.taken: set[str] = set()
 
-    def get_key(self, name: str, attr_type: str, scope: str, default: Any) -> str:
-        keys_key = (name, attr_type, scope)
-        if keys_key not in self.keys:
+    def id(self, name: str, value: Any, scope: str) -> str:
+        kind = (name, _graphml_type(value), scope)
+        key_id = self.ids.get(kind)
+        if key_id is None:
             base = _NMTOKEN_BAD.sub("_", name if scope == "node" else f"{scope}_{name}") or "key"
             key_id, n = base, 1
-            while key_id in self._ids:
+            while key_id in self.taken:
                 n += 1
                 key_id = f"{base}_{n}"
-            self._ids.add(key_id)
-            self.keys[keys_key] = key_id
-            key = self.myElement("key", **{"id": key_id, "for": scope, "attr.name": name, "attr.type": attr_type})
-            self.xml.insert(0, key)
-        return self.keys[keys_key]  # type: ignore[no-any-return]
+            self.taken.add(key_id)
+            self.ids[kind] = key_id
+        return key_id
 
-    def add_data(self, name: str, element_type: Any, value: Any, scope: str = "all", default: Any = None) -> Any:
-        element = super().add_data(name, element_type, value, scope, default)
-        if element_type is bool:  # networkx passes str(value): "True"
-            element.text = element.text.lower()
-        return element
-
-    def sort_keys(self) -> None:
-        """Key declarations in a fixed, readable order: graph, node, edge; ``label`` and ``type`` first."""
-        keys = [k for k in self.xml if k.tag.endswith("key")]
-        order = {"graph": 0, "node": 1, "edge": 2, "all": 3}
+    def declarations(self) -> list[str]:
+        """``<key …/>`` elements in a fixed, readable order: graph, node, edge; ``label`` and ``type`` first."""
+        order = {"graph": 0, "node": 1, "edge": 2}
         first = {"label": 0, "type": 1}
-        keys.sort(key=lambda k: (order.get(k.get("for", ""), 4), first.get(k.get("attr.name", ""), 2),
-                                 k.get("attr.name", ""), k.get("id", "")))
-        for k in keys:
-            self.xml.remove(k)
-        for i, k in enumerate(keys):
-            self.xml.insert(i, k)
+        kinds = sorted(self.ids.items(), key=lambda item: (order.get(item[0][2], 4), first.get(item[0][0], 2),
+                                                           item[0][0], item[1]))
+        return [f'<key id="{key_id}" for="{scope}" attr.name="{_esc_attr(name)}" attr.type="{kind}" />'
+                for (name, kind, scope), key_id in kinds]
+
+
+_DataTags = dict[tuple[Any, type], tuple[str, str]]
+
+
+def _first_uses(dicts: Iterable[_Attrs]) -> dict[tuple[Any, type], Any]:
+    """``(key, value type) → first value`` over ``dicts``, in order of first use."""
+    seen: dict[tuple[Any, type], Any] = {}
+    for d in dicts:
+        for k, v in d.items():
+            kind = (k, type(v))
+            if kind not in seen:
+                seen[kind] = v
+    return seen
+
+
+def _data_tags(keys: _GraphMLKeys, uses: dict[tuple[Any, type], Any], scope: str, indent: str) -> _DataTags:
+    """``(key, value type) → (opening tag, empty element)`` of a scope's ``<data>``, declaring the keys."""
+    tags: _DataTags = {}
+    for (k, kind), v in uses.items():
+        key_id = keys.id(str(k), v, scope)
+        tags[(k, kind)] = (f'{indent}<data key="{key_id}">', f'{indent}<data key="{key_id}" />')
+    return tags
+
+
+def _graphml_data(tags: _DataTags, attrs: _Attrs) -> str:
+    parts = []
+    for k, v in attrs.items():
+        kind = type(v)
+        if kind is str:
+            text = _esc_text(v)
+        elif kind is bool:
+            text = "true" if v else "false"
+        else:
+            text = _esc_text(str(v))
+        opening, empty = tags[(k, kind)]
+        parts.append(f"{opening}{text}</data>" if text else empty)
+    return "".join(parts)
+
+
+def _graphml_parts(flat: FlatGraph) -> Iterator[str]:
+    """The GraphML document of ``flat``, in text parts (two passes over the graph: keys, then elements)."""
+    nodes, edges = _networkx_order(flat.directed, flat.nodes, flat.edges)
+    graph = dict(flat.graph)
+    graph_id = graph.pop("id", None)
+    graph_data = {k: v for k, v in graph.items() if k not in ("node_default", "edge_default")}
+    keys = _GraphMLKeys()  # ids in order of first use: graph, nodes, edges (as networkx numbered them)
+    graph_tags = _data_tags(keys, _first_uses([graph_data]), "graph", "\n    ")
+    node_tags = _data_tags(keys, _first_uses(nodes.values()), "node", "\n      ")
+    edge_tags = _data_tags(keys, _first_uses(a for *_, a in edges), "edge", "\n      ")
+    yield _GRAPHML_HEAD
+    for declaration in keys.declarations():
+        yield "\n  " + declaration
+    direction = "directed" if flat.directed else "undirected"
+    yield f'\n  <graph edgedefault="{direction}"' + ("" if graph_id is None else f' id="{_esc_attr(str(graph_id))}"')
+    if not (nodes or edges or graph_data):
+        yield " />\n</graphml>\n"
+        return
+    yield ">"
+    for node, attrs in nodes.items():
+        if attrs:
+            yield f'\n    <node id="{_esc_attr(node)}">{_graphml_data(node_tags, attrs)}\n    </node>'
+        else:
+            yield f'\n    <node id="{_esc_attr(node)}" />'
+    for u, v, key, attrs in edges:
+        head = f'\n    <edge source="{_esc_attr(u)}" target="{_esc_attr(v)}" id="{_esc_attr(str(key))}"'
+        yield f"{head}>{_graphml_data(edge_tags, attrs)}\n    </edge>" if attrs else head + " />"
+    if graph_data:
+        yield _graphml_data(graph_tags, graph_data)
+    yield "\n  </graph>\n</graphml>\n"
+
+
+def _graphml_chunks(G: nx.Graph | FlatGraph) -> dict[str, _Chunks]:
+    flat = G if isinstance(G, FlatGraph) else flatten(G)
+    return {"": _utf8(_graphml_parts(flat))}
 
 
 def render_graphml(G: nx.Graph | FlatGraph) -> dict[str, bytes]:
     """GraphML for Gephi, igraph and networkx (``{"": bytes}``; see :func:`flatten` for the rules).
 
     Keys are declared once per (name, type, node/edge) with readable ids; the
-    XML is UTF-8 with CJK characters as themselves.
+    XML is UTF-8 with CJK characters as themselves, booleans ``true``/``false``.
+    The bytes are those networkx's GraphML writer gave (indented, edge ids as
+    ids), written as a stream instead of an element tree. A value of a type
+    other than str, int, float or bool raises TypeError.
     """
-    flat = G if isinstance(G, FlatGraph) else flatten(G)
-    H: nx.MultiGraph = nx.MultiDiGraph() if flat.directed else nx.MultiGraph()
-    H.graph.update(flat.graph)
-    for node, attrs in flat.nodes:
-        H.add_node(node, **attrs)
-    for u, v, key, attrs in flat.edges:
-        H.add_edge(u, v, key=key, **attrs)
-    writer = _GraphMLWriter()
-    writer.add_graph_element(H)
-    writer.sort_keys()
-    buf = BytesIO()
-    writer.dump(buf)  # UTF-8 text with an XML declaration (str(writer) would escape every CJK character)
-    return {"": buf.getvalue()}
+    return {part: b"".join(chunks) for part, chunks in _graphml_chunks(G).items()}
 
 
 # ------------------------------------------------------------------ GEXF
@@ -564,9 +1026,16 @@ TYPE_COLORS: dict[str, tuple[int, int, int]] = {
     "Photograph": (188, 189, 34),
 }
 OTHER_COLOR = (148, 103, 189)
-# GEXF names networkx's writer takes from the attribute dict; others with these names are renamed.
+# GEXF names written as XML attributes of <node>/<edge> (or elements); data keys with these names are renamed.
 _GEXF_NODE_RESERVED = {"id", "pid", "start", "end", "viz", "parents", "slices", "spells"}
 _GEXF_EDGE_RESERVED = {"id", "type", "start", "end", "viz", "slices", "spells", "key", "networkx_key"}
+_GEXF_TYPES: dict[type, str] = {int: "long", float: "double", bool: "boolean", str: "string"}
+_GEXF_CREATOR = f"NetworkX {nx.__version__}"  # the files keep the meta networkx's writer gave them
+_GEXF_DESCRIPTION = "kg knowledge graph view: colour = type, size = degree"
+_GEXF_VIZ = "http://www.gexf.net/1.2draft/viz"
+_GEXF_ROOT = ('xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+              'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" '
+              'version="1.2"')
 
 
 def node_size(degree: int) -> float:
@@ -586,73 +1055,200 @@ def _gexf_attrs(attrs: dict[str, Scalar], reserved: set[str]) -> dict[str, Any]:
     return out
 
 
-class _GEXFWriter(GEXFWriter):
-    """networkx's GEXF 1.2 writer with a deterministic ``meta``: no wall-clock lastmodifieddate."""
+def _gexf_float(text: str) -> str:
+    return {"inf": "INF", "nan": "NaN", "-inf": "-INF"}.get(text, text)
 
-    def __init__(self, lastmodified: str | None) -> None:
-        super().__init__(encoding="utf-8", prettyprint=True, version="1.2draft")
-        meta = self.xml.find("meta")
-        assert meta is not None
-        if lastmodified:
-            meta.set("lastmodifieddate", lastmodified)
+
+class _GEXFAttributes:
+    """GEXF ``<attribute>`` declarations: one id per (node/edge, title), numbered from 0 in order of first use."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, dict[str, tuple[str, str]]] = {}  # class → title → (id, type)
+        self.count = 0
+
+    def id(self, cls: str, title: str, value: Any) -> str:
+        titles = self.ids.setdefault(cls, {})
+        found = titles.get(title)
+        if found is None:
+            try:
+                kind = _GEXF_TYPES[type(value)]
+            except KeyError:
+                raise TypeError(f"GEXF has no type for {type(value).__name__} value {value!r}") from None
+            found = titles[title] = (str(self.count), kind)
+            self.count += 1
+        return found[0]
+
+    def declarations(self) -> Iterator[str]:
+        for cls in reversed(list(self.ids)):  # each new class's block went to the front
+            yield f'\n    <attributes mode="static" class="{cls}">'
+            for title, (attr_id, kind) in self.ids[cls].items():
+                yield f'\n      <attribute id="{attr_id}" title="{_esc_attr(title)}" type="{kind}" />'
+            yield "\n    </attributes>"
+
+
+# XML attributes of <node> and <edge> taken from the data (as networkx's writer took them), in order; a node
+# without a label is labelled with its id. After _gexf_attrs renamed the reserved names only these can be
+# left: the rest of the data are <attvalue>s.
+_GEXF_NODE_XML = ("label", "start")
+_GEXF_EDGE_XML = ("label", "weight", "start")
+_GEXFPlan = tuple[list[str], list[tuple[str, str]]]
+
+
+class _GEXFPlans:
+    """How the data of a node or edge is written, worked out once per distinct tuple of keys: its XML
+    attributes, and ``(key, <attvalue> opening)`` for the others, declaring their attributes on first use
+    (so the first pass over the graph numbers them as networkx did)."""
+
+    def __init__(self, attributes: _GEXFAttributes, cls: str, xml: tuple[str, ...]) -> None:
+        self.attributes, self.cls, self.xml = attributes, cls, xml
+        self.plans: dict[tuple[str, ...], _GEXFPlan] = {}
+
+    def __call__(self, attrs: _Attrs) -> _GEXFPlan:
+        keys = tuple(attrs)
+        plan = self.plans.get(keys)
+        if plan is None:
+            values = []
+            for k in keys:
+                if k in self.xml:
+                    continue
+                title = "networkx_key" if k == "key" and self.cls == "node" else k
+                attr_id = self.attributes.id(self.cls, title, attrs[k])
+                values.append((k, f'\n          <attvalue for="{attr_id}" '))
+            plan = self.plans[keys] = ([k for k in self.xml if k in attrs], values)
+        return plan
+
+
+def _gexf_attvalues(values: list[tuple[str, str]], attrs: _Attrs) -> str:
+    if not values:
+        return ""
+    parts = ["\n        <attvalues>"]
+    for k, opening in values:
+        v = attrs[k]
+        kind = type(v)
+        if kind is str:
+            text = _esc_attr(v)
+        elif kind is bool:
+            text = "true" if v else "false"
+        elif kind is float:
+            text = _gexf_float(str(v))
+        elif kind in _GEXF_TYPES:
+            text = _esc_attr(str(v))
         else:
-            meta.attrib.pop("lastmodifieddate", None)
-        description = meta.makeelement("description", {})
-        description.text = "kg knowledge graph view: colour = type, size = degree"
-        meta.append(description)
+            raise TypeError(f"GEXF has no type for {kind.__name__} value {v!r}")
+        parts.append(f'{opening}value="{text}" />')
+    parts.append("\n        </attvalues>")
+    return "".join(parts)
 
-    def add_attributes(self, node_or_edge: str, xml_obj: Any, data: dict[str, Any], default: Any) -> Any:
-        if node_or_edge == "edge":  # the edge id already names a parallel edge: no networkx_key column
-            data = {k: v for k, v in data.items() if k != "key"}
-        return super().add_attributes(node_or_edge, xml_obj, data, default)
+
+def _gexf_parts(flat: FlatGraph) -> Iterator[str]:
+    """The GEXF 1.2 document of ``flat`` in text parts (see :func:`render_gexf`)."""
+    degree = flat.degree()
+    node_list = [(n, _gexf_attrs(a, _GEXF_NODE_RESERVED)) for n, a in flat.nodes]
+    edge_list = [(u, v, k, _gexf_attrs(a, _GEXF_EDGE_RESERVED)) for u, v, k, a in flat.edges]
+    dates = [a["start"] for _, a in node_list if "start" in a] + [a["start"] for *_, a in edge_list if "start" in a]
+    lastmodified = max(dates, default=None)
+    nodes, edges = _networkx_order(flat.directed, node_list, edge_list)
+    del node_list, edge_list
+    attributes = _GEXFAttributes()
+    node_plan = _GEXFPlans(attributes, "node", _GEXF_NODE_XML)
+    edge_plan = _GEXFPlans(attributes, "edge", _GEXF_EDGE_XML)
+    for attrs in nodes.values():  # first pass: the attribute declarations
+        node_plan(attrs)
+    for _, _, _, attrs in edges:
+        edge_plan(attrs)
+    yield "<?xml version='1.0' encoding='utf-8'?>\n<gexf "
+    yield (f'xmlns:viz="{_GEXF_VIZ}" ' if nodes else "") + _GEXF_ROOT + ">"
+    yield "\n  <meta" + (f' lastmodifieddate="{lastmodified}"' if lastmodified else "") + ">"
+    yield f"\n    <creator>{_GEXF_CREATOR}</creator>\n    <description>{_GEXF_DESCRIPTION}</description>\n  </meta>"
+    direction = "directed" if flat.directed else "undirected"
+    dynamic = ' mode="dynamic" name="" timeformat="date"' if dates else ' mode="static" name=""'
+    yield f'\n  <graph defaultedgetype="{direction}"{dynamic}>'
+    yield from attributes.declarations()
+    if not nodes:
+        yield "\n    <nodes />"
+    else:
+        yield "\n    <nodes>"
+        for node, attrs in nodes.items():
+            xml, values = node_plan(attrs)
+            head = f' label="{_esc_attr(str(attrs.get("label", node)))}"' + (
+                f' start="{_esc_attr(str(attrs["start"]))}"' if "start" in attrs else "")
+            r, g, b = TYPE_COLORS.get(str(attrs.get("type")), OTHER_COLOR)
+            yield (f'\n      <node id="{_esc_attr(node)}"{head}>'
+                   f'\n        <viz:color r="{r}" g="{g}" b="{b}" a="1.0" />'
+                   f'\n        <viz:size value="{node_size(degree[node])}" />'
+                   f'{_gexf_attvalues(values, attrs)}\n      </node>')
+        yield "\n    </nodes>"
+    if not edges:
+        yield "\n    <edges />"
+    else:
+        yield "\n    <edges>"
+        for u, v, key, attrs in edges:
+            xml, values = edge_plan(attrs)
+            head = (f'\n      <edge source="{_esc_attr(u)}" target="{_esc_attr(v)}" id="{_esc_attr(str(key))}"'
+                    + "".join(f' {k}="{_esc_attr(str(attrs[k]))}"' for k in xml))
+            yield f"{head}>{_gexf_attvalues(values, attrs)}\n      </edge>" if values else head + " />"
+        yield "\n    </edges>"
+    yield "\n  </graph>\n</gexf>\n"
+
+
+def _gexf_chunks(G: nx.Graph | FlatGraph) -> dict[str, _Chunks]:
+    flat = G if isinstance(G, FlatGraph) else flatten(G)
+    return {"": _utf8(_gexf_parts(flat))}
 
 
 def render_gexf(G: nx.Graph | FlatGraph) -> dict[str, bytes]:
-    """GEXF 1.2 (as networkx writes it) with ``viz`` colour by type and size by degree.
+    """GEXF 1.2 (as networkx writes it) with ``viz`` colour by type and size by degree (``{"": bytes}``).
 
     Nodes and edges with a ``start`` date (from the page's schema:datePublished)
     make the graph dynamic, so Gephi's timeline can filter by date; the
     meta date is the latest such date (none when the pages are undated).
+    Data keys GEXF reserves (``id``, ``type`` on edges …) are written
+    ``<key>_attr``. The bytes are those networkx's GEXF writer gave, written as
+    a stream. A value of a type other than str, int, float or bool raises TypeError.
     """
-    flat = G if isinstance(G, FlatGraph) else flatten(G)
-    degree = flat.degree()
-    H: nx.MultiGraph = nx.MultiDiGraph() if flat.directed else nx.MultiGraph()
-    dates: list[str] = []
-    for node, attrs in flat.nodes:
-        r, g, b = TYPE_COLORS.get(str(attrs["type"]), OTHER_COLOR)
-        data = _gexf_attrs(attrs, _GEXF_NODE_RESERVED)
-        data["viz"] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "size": node_size(degree[node])}
-        dates += [data["start"]] if "start" in data else []
-        H.add_node(node, **data)
-    for u, v, key, attrs in flat.edges:
-        data = _gexf_attrs(attrs, _GEXF_EDGE_RESERVED)
-        dates += [data["start"]] if "start" in data else []
-        H.add_edge(u, v, key=key, id=key, **data)
-    writer = _GEXFWriter(max(dates) if dates else None)
-    writer.add_graph(H)
-    buf = BytesIO()
-    writer.write(buf)
-    return {"": buf.getvalue()}
+    return {part: b"".join(chunks) for part, chunks in _gexf_chunks(G).items()}
 
 
 # ------------------------------------------------------------------ CSV
 
 
-def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+def _csv_chunks(header: list[str], rows: Iterable[list[str]]) -> Iterator[bytes]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8")
+    for i, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if i % 20_000 == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
 
 
-def _columns(items: list[dict[str, Scalar]], fixed: dict[str, str]) -> tuple[list[str], list[str]]:
+def _columns(items: Iterable[dict[str, Scalar]], fixed: dict[str, str]) -> tuple[list[str], list[str]]:
     """(column headers, attribute keys): Gephi's fixed columns first, then every other key sorted.
     A key that clashes with a fixed column (any case) is written ``key_attr``."""
     taken = {c.lower() for c in fixed.values()}
     keys = sorted({k for d in items for k in d} - set(fixed))
     headers = list(fixed.values()) + [f"{k}_attr" if k.lower() in taken else k for k in keys]
     return headers, keys
+
+
+def _cell(value: Scalar) -> str:
+    return value if type(value) is str else _text(value)  # type: ignore[return-value]
+
+
+def _csv_chunks_of(G: nx.Graph | FlatGraph) -> dict[str, _Chunks]:
+    flat = G if isinstance(G, FlatGraph) else flatten(G)
+    headers, keys = _columns((a for _, a in flat.nodes), {"label": "Label", "type": "Type"})
+    rows = ([node, _cell(a["label"]), _cell(a["type"]), *[_cell(a.get(k, "")) for k in keys]]
+            for node, a in flat.nodes)
+    e_headers, e_keys = _columns((a for _, _, _, a in flat.edges), {
+        "source": "Source", "target": "Target", "type": "Type", "id": "Id", "label": "Label", "weight": "Weight"})
+    direction = "Directed" if flat.directed else "Undirected"
+    e_rows = ([u, v, direction, eid, _cell(a["label"]), _cell(a["weight"]), *[_cell(a.get(k, "")) for k in e_keys]]
+              for u, v, eid, a in flat.edges)
+    return {".nodes": _csv_chunks(["Id", *headers], rows), ".edges": _csv_chunks(e_headers, e_rows)}
 
 
 def render_csv(G: nx.Graph | FlatGraph) -> dict[str, bytes]:
@@ -663,22 +1259,7 @@ def render_csv(G: nx.Graph | FlatGraph) -> dict[str, bytes]:
     Weight`` then the others (``predicate``, ``start`` …). Lists are joined
     with ``;``, booleans written ``true``/``false``.
     """
-    flat = G if isinstance(G, FlatGraph) else flatten(G)
-    node_items = [a for _, a in flat.nodes]
-    fixed_nodes = {"label": "Label", "type": "Type"}
-    headers, keys = _columns(node_items, fixed_nodes)
-    rows = [[node, _text(a["label"]), _text(a["type"])] + [_text(a[k]) if k in a else "" for k in keys]
-            for node, a in flat.nodes]
-    nodes = _csv_bytes(["Id", *headers], rows)
-    edge_items = [a for _, _, _, a in flat.edges]
-    fixed_edges = {"label": "Label", "weight": "Weight"}
-    e_headers, e_keys = _columns(edge_items, {"source": "Source", "target": "Target", "type": "Type",
-                                              "id": "Id", **fixed_edges})
-    direction = "Directed" if flat.directed else "Undirected"
-    e_rows = [[u, v, direction, eid, _text(a["label"]), _text(a["weight"])]
-              + [_text(a[k]) if k in a else "" for k in e_keys] for u, v, eid, a in flat.edges]
-    edges = _csv_bytes(e_headers, e_rows)
-    return {".nodes": nodes, ".edges": edges}
+    return {part: b"".join(chunks) for part, chunks in _csv_chunks_of(G).items()}
 
 
 # ------------------------------------------------------------------ files
@@ -686,17 +1267,19 @@ def render_csv(G: nx.Graph | FlatGraph) -> dict[str, bytes]:
 
 @dataclass(frozen=True)
 class ViewFormat:
-    """A view file format: its extension and a renderer to ``{name part: bytes}``."""
+    """A view file format: its extension, a renderer to ``{name part: bytes}`` and the same as a stream
+    (``{name part: iterable of byte chunks}``, produced while the file is written)."""
 
     name: str
     extension: str
     render: Callable[[nx.Graph | FlatGraph], dict[str, bytes]]
+    stream: Callable[[nx.Graph | FlatGraph], dict[str, _Chunks]]
 
 
 VIEW_FORMATS: dict[str, ViewFormat] = {
-    "graphml": ViewFormat("graphml", ".graphml", render_graphml),
-    "gexf": ViewFormat("gexf", ".gexf", render_gexf),
-    "csv": ViewFormat("csv", ".csv", render_csv),
+    "graphml": ViewFormat("graphml", ".graphml", render_graphml, _graphml_chunks),
+    "gexf": ViewFormat("gexf", ".gexf", render_gexf, _gexf_chunks),
+    "csv": ViewFormat("csv", ".csv", render_csv, _csv_chunks_of),
 }
 
 
@@ -711,14 +1294,42 @@ def view_files(out: str | Path, fmt: str) -> dict[str, Path]:
     return {"": out if out.suffix else out.with_suffix(spec.extension)}
 
 
-def _write(rendered: list[tuple[dict[str, bytes], dict[str, Path]]]) -> list[Path]:
-    """Write every rendered file (all were rendered first, so a failure leaves no partial set)."""
-    return [atomic_write(paths[part], data) for files, paths in rendered for part, data in files.items()]
+def _write(files: list[tuple[Path, _Chunks]]) -> list[Path]:
+    """Write every file as a stream of chunks to a temporary name in its folder, then rename them all.
+
+    A failure (also while a stream is being produced) removes the temporary
+    files and leaves every earlier file untouched. Files get mode 0644.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, chunks in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+    except BaseException:
+        for tmp, _ in temps:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, path in temps:
+        os.replace(tmp, path)
+    return [path for _, path in temps]
+
+
+def _format_files(flat: FlatGraph, fmt: str, out: Path) -> list[tuple[str, Path, _Chunks]]:
+    """(name part, path, chunks) of each file format ``fmt`` writes for ``out`` (see :func:`view_files`)."""
+    paths = view_files(out, fmt)
+    return [(part, paths[part], chunks) for part, chunks in VIEW_FORMATS[fmt].stream(flat).items()]
 
 
 def write_graphml(G: nx.Graph, path: Path) -> Path:
     """Write a view as GraphML (see :func:`render_graphml`); the file is replaced atomically."""
-    return atomic_write(Path(path), render_graphml(G)[""])
+    return _write([(Path(path), _graphml_chunks(G)[""])])[0]
 
 
 def _check(view: str, fmt: str) -> None:
@@ -745,7 +1356,7 @@ def export_view(graph_path: str | Path, out: str | Path, view: str = "full", fmt
 
     _check(view, fmt)
     G = build_view(load_graph(graph_path), view, articles=articles)
-    return _write([(VIEW_FORMATS[fmt].render(flatten(G)), view_files(out, fmt))])
+    return _write([(path, chunks) for _, path, chunks in _format_files(flatten(G), fmt, Path(out))])
 
 
 def write_view(graph_path: str | Path, out: str | Path, view: str = "full", *, articles: bool = False) -> Path:
@@ -755,17 +1366,27 @@ def write_view(graph_path: str | Path, out: str | Path, view: str = "full", *, a
     return export_view(graph_path, out, view, fmt, articles=articles)[0]
 
 
-def write_view_exports(g: Graph | ox.Store, out_dir: str | Path, name: str = "graph") -> dict[str, Path]:
-    """The full view of ``g`` (an rdflib graph or an Oxigraph store) in every format into ``out_dir``:
-    ``graph.graphml``, ``graph.gexf``, ``graph.nodes.csv`` and ``graph.edges.csv``.
-    Returns ``{"graphml": path, …, "csv-nodes": …}``."""
-    flat = flatten(full_view_store(g) if isinstance(g, ox.Store) else full_view(g))
-    out_dir = Path(out_dir)
-    rendered = [(spec.render(flat), view_files(out_dir / f"{name}{spec.extension}", fmt))
-                for fmt, spec in VIEW_FORMATS.items()]
-    _write(rendered)
-    out: dict[str, Path] = {}
-    for (_, paths), fmt in zip(rendered, VIEW_FORMATS, strict=True):
-        for part, path in paths.items():
-            out[f"{fmt}-{part.lstrip('.')}" if part else fmt] = path
-    return out
+def write_view_exports(g: KnowledgeBase | Graph | ox.Store, out_dir: str | Path, name: str = "graph", *,
+                       base_iri: str = DEFAULT_BASE) -> dict[str, Path]:
+    """The full view of a build in every format into ``out_dir``: ``graph.graphml``, ``graph.gexf``,
+    ``graph.nodes.csv`` and ``graph.edges.csv``. Returns ``{"graphml": path, …, "csv-nodes": …}``.
+
+    ``g`` is the build's :class:`KnowledgeBase` (the fast way: :func:`full_view_kb`
+    with ``base_iri``, the build's ``--base-iri``), an rdflib graph
+    (:func:`full_view`) or an Oxigraph store (:func:`full_view_store`); ``base_iri``
+    is used with a KnowledgeBase only, RDF carries its IRIs. The files are
+    streamed to temporary names and renamed together once all are written.
+    """
+    with _gc_paused():
+        if isinstance(g, KnowledgeBase):
+            flat = flat_view_kb(g, base_iri)
+        else:
+            flat = flatten(full_view_store(g) if isinstance(g, ox.Store) else full_view(g))
+        out_dir = Path(out_dir)
+        keys: list[str] = []
+        files: list[tuple[Path, _Chunks]] = []
+        for fmt, spec in VIEW_FORMATS.items():
+            for part, path, chunks in _format_files(flat, fmt, out_dir / f"{name}{spec.extension}"):
+                keys.append(f"{fmt}-{part.lstrip('.')}" if part else fmt)
+                files.append((path, chunks))
+        return dict(zip(keys, _write(files), strict=True))
