@@ -33,6 +33,7 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -59,6 +60,7 @@ GRAPH_FILES: dict[str, str] = {
 """Format name → file name of every file :func:`write_graph_files` can write (kg's export formats)."""
 
 _BUFFER = 1 << 20  # bytes of file buffer per format
+_INDENT = re.compile(r"(?m)^(?=.)")  # the start of every non-empty line
 
 
 @dataclass
@@ -237,6 +239,8 @@ class _Renderer:
         self.names = set(names)
 
     def article(self, piece: list[Quad]) -> _Rendered:
+        """Render one article graph. Its Turtle blocks are made once: TriG indents the same text (no
+        raw line break can occur inside a term: N-Triples escapes them), local subjects first."""
         g = piece[0][3]
         out = _Rendered(g, len(piece))
         names, c, sec = self.names, self.c, out.seconds
@@ -244,28 +248,30 @@ class _Renderer:
         if "nquads" in names:
             out.nq = "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece])
         t1 = sec["nquads"] = time.perf_counter()
-        if "trig" in names:
-            out.trig = "".join(_turtle_body(c, [(q[0], q[1], q[2]) for q in piece], "    "))
-        t2 = sec["trig"] = time.perf_counter()
         if "json-ld" in names:
             out.json = ",".join(_json_nodes(piece, self.compact))
-        t3 = sec["json-ld"] = time.perf_counter()
-        if "ntriples" in names or "turtle" in names:
-            article = g[:-1]
-            local: list[tuple[str, str, str]] = []
-            for s, p, o, _ in piece:
-                if s == g or s.startswith(article) and s[len(article)] in "/#":
-                    local.append((s, p, o))
-                else:
-                    out.shared.append((s, p, o))
-            out.local = len(local)
-            if "ntriples" in names:
-                out.nt = "".join([f"{s} {p} {o} .\n" for s, p, o in local])
-        t4 = sec["ntriples"] = time.perf_counter()
-        if "turtle" in names:
+        t2 = time.perf_counter()
+        article = g[:-1]
+        local: list[tuple[str, str, str]] = []
+        for s, p, o, _ in piece:
+            if s == g or s.startswith(article) and s[len(article)] in "/#":
+                local.append((s, p, o))
+            else:
+                out.shared.append((s, p, o))
+        out.local = len(local)
+        if "ntriples" in names:
+            out.nt = "".join([f"{s} {p} {o} .\n" for s, p, o in local])
+        t3 = time.perf_counter()
+        if "turtle" in names or "trig" in names:
             out.ttl = "".join(_turtle_body(c, local))
-        sec["turtle"] = time.perf_counter() - t4
-        sec["ntriples"], sec["json-ld"], sec["trig"], sec["nquads"] = t4 - t3, t3 - t2, t2 - t1, t1 - t0
+        t4 = time.perf_counter()
+        if "trig" in names:
+            out.trig = _INDENT.sub("    ", out.ttl + "".join(_turtle_body(c, out.shared)))
+            if "turtle" not in names:
+                out.ttl = ""
+        t5 = time.perf_counter()
+        sec["nquads"], sec["json-ld"], sec["ntriples"] = t1 - t0, t2 - t1, t3 - t2
+        sec["turtle"], sec["trig"] = t4 - t3, t5 - t4
         return out
 
 

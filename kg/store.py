@@ -42,7 +42,7 @@ from kg.iris import (
     source_iri,
     statement_iri,
 )
-from kg.models import Article, Entity, KnowledgeBase, Quantity, Relation, ResolvedMention, Span
+from kg.models import Article, Entity, KnowledgeBase, PageMetadata, Quantity, Relation, ResolvedMention, Span
 
 __all__ = ["GraphPieces", "PROVENANCE_MODES", "Quad", "STORE_MARKER", "graph_chunks", "kb_quads", "literal",
            "load_store", "nquad_line", "open_store"]
@@ -183,6 +183,9 @@ class _Emitter:
         self.article_terms: dict[str, str] = {a: f"<{article_iri(base, a)}>" for a in self.articles}
         self.entity_terms: dict[str, str] = {}
         self.sources = {d.id: d for d in kb.sources}
+        self.source_metadata: dict[str, PageMetadata] = {}  # a source's metadata as its first article has it
+        for a in kb.articles:
+            self.source_metadata.setdefault(a.source_id, a.metadata)
         self.people: dict[str, str] = {}
         persons = [(key, e) for key, e in sorted(kb.entities.items()) if e.type == "Person"]
         for key, e in persons:
@@ -314,7 +317,7 @@ class _Emitter:
             add((s, KG.encoding, literal(doc.encoding), g))
             meta = doc.metadata
         else:
-            meta = next(a.metadata for a in self.kb.articles if a.source_id == doc_id)
+            meta = self.source_metadata[doc_id]
         if meta.newspaper:
             add((s, KG.newspaper, literal(meta.newspaper, ZH), g))
         if meta.date:
