@@ -983,13 +983,15 @@ def _graphml_parts(flat: FlatGraph) -> Iterator[str]:
         yield " />\n</graphml>\n"
         return
     yield ">"
+    escaped: dict[str, str] = {}  # node id → as an XML attribute value
     for node, attrs in nodes.items():
+        escaped[node] = node_id = _esc_attr(node)
         if attrs:
-            yield f'\n    <node id="{_esc_attr(node)}">{_graphml_data(node_tags, attrs)}\n    </node>'
+            yield f'\n    <node id="{node_id}">{_graphml_data(node_tags, attrs)}\n    </node>'
         else:
-            yield f'\n    <node id="{_esc_attr(node)}" />'
+            yield f'\n    <node id="{node_id}" />'
     for u, v, key, attrs in edges:
-        head = f'\n    <edge source="{_esc_attr(u)}" target="{_esc_attr(v)}" id="{_esc_attr(str(key))}"'
+        head = f'\n    <edge source="{escaped[u]}" target="{escaped[v]}" id="{_esc_attr(str(key))}"'
         yield f"{head}>{_graphml_data(edge_tags, attrs)}\n    </edge>" if attrs else head + " />"
     if graph_data:
         yield _graphml_data(graph_tags, graph_data)
@@ -1044,6 +1046,13 @@ def node_size(degree: int) -> float:
 
 
 def _gexf_attrs(attrs: dict[str, Scalar], reserved: set[str]) -> dict[str, Any]:
+    """``attrs`` with the names GEXF reserves renamed ``<name>_attr`` (a ``start`` that is an ISO date
+    stays: it is Gephi's timeline); ``attrs`` itself when nothing needs renaming."""
+    hit = reserved.intersection(attrs)
+    if not hit:
+        return attrs
+    if len(hit) == 1 and "start" in hit and isinstance(attrs["start"], str) and _ISO_DATE.fullmatch(attrs["start"]):
+        return attrs
     out: dict[str, Any] = {}
     for k, v in attrs.items():
         if k == "start" and isinstance(v, str) and _ISO_DATE.fullmatch(v):
@@ -1164,19 +1173,26 @@ def _gexf_parts(flat: FlatGraph) -> Iterator[str]:
     dynamic = ' mode="dynamic" name="" timeformat="date"' if dates else ' mode="static" name=""'
     yield f'\n  <graph defaultedgetype="{direction}"{dynamic}>'
     yield from attributes.declarations()
+    escaped: dict[str, str] = {}  # node id → as an XML attribute value
     if not nodes:
         yield "\n    <nodes />"
     else:
         yield "\n    <nodes>"
+        colors: dict[str, str] = {}
+        sizes: dict[int, str] = {}
         for node, attrs in nodes.items():
-            xml, values = node_plan(attrs)
+            _, values = node_plan(attrs)
+            escaped[node] = node_id = _esc_attr(node)
             head = f' label="{_esc_attr(str(attrs.get("label", node)))}"' + (
                 f' start="{_esc_attr(str(attrs["start"]))}"' if "start" in attrs else "")
-            r, g, b = TYPE_COLORS.get(str(attrs.get("type")), OTHER_COLOR)
-            yield (f'\n      <node id="{_esc_attr(node)}"{head}>'
-                   f'\n        <viz:color r="{r}" g="{g}" b="{b}" a="1.0" />'
-                   f'\n        <viz:size value="{node_size(degree[node])}" />'
-                   f'{_gexf_attvalues(values, attrs)}\n      </node>')
+            kind = str(attrs.get("type"))
+            color = colors.get(kind)
+            if color is None:
+                r, g, b = TYPE_COLORS.get(kind, OTHER_COLOR)
+                color = colors[kind] = f'\n        <viz:color r="{r}" g="{g}" b="{b}" a="1.0" />'
+            n = degree[node]
+            size = sizes.get(n) or sizes.setdefault(n, f'\n        <viz:size value="{node_size(n)}" />')
+            yield f'\n      <node id="{node_id}"{head}>{color}{size}{_gexf_attvalues(values, attrs)}\n      </node>'
         yield "\n    </nodes>"
     if not edges:
         yield "\n    <edges />"
@@ -1184,8 +1200,10 @@ def _gexf_parts(flat: FlatGraph) -> Iterator[str]:
         yield "\n    <edges>"
         for u, v, key, attrs in edges:
             xml, values = edge_plan(attrs)
-            head = (f'\n      <edge source="{_esc_attr(u)}" target="{_esc_attr(v)}" id="{_esc_attr(str(key))}"'
-                    + "".join(f' {k}="{_esc_attr(str(attrs[k]))}"' for k in xml))
+            head = f'\n      <edge source="{escaped[u]}" target="{escaped[v]}" id="{_esc_attr(str(key))}"'
+            for k in xml:
+                x = attrs[k]
+                head += f' {k}="{x}"' if type(x) is int else f' {k}="{_esc_attr(str(x))}"'
             yield f"{head}>{_gexf_attvalues(values, attrs)}\n      </edge>" if values else head + " />"
         yield "\n    </edges>"
     yield "\n  </graph>\n</gexf>\n"
@@ -1355,8 +1373,10 @@ def export_view(graph_path: str | Path, out: str | Path, view: str = "full", fmt
     from kg.query import load_graph
 
     _check(view, fmt)
-    G = build_view(load_graph(graph_path), view, articles=articles)
-    return _write([(path, chunks) for _, path, chunks in _format_files(flatten(G), fmt, Path(out))])
+    g = load_graph(graph_path)
+    with _gc_paused():
+        flat = flatten(build_view(g, view, articles=articles))
+        return _write([(path, chunks) for _, path, chunks in _format_files(flat, fmt, Path(out))])
 
 
 def write_view(graph_path: str | Path, out: str | Path, view: str = "full", *, articles: bool = False) -> Path:
@@ -1375,7 +1395,10 @@ def write_view_exports(g: KnowledgeBase | Graph | ox.Store, out_dir: str | Path,
     with ``base_iri``, the build's ``--base-iri``), an rdflib graph
     (:func:`full_view`) or an Oxigraph store (:func:`full_view_store`); ``base_iri``
     is used with a KnowledgeBase only, RDF carries its IRIs. The files are
-    streamed to temporary names and renamed together once all are written.
+    streamed to temporary names and renamed together once all are written:
+    an error (OSError from the disk, TypeError from a value no format can
+    write) propagates and leaves the earlier files as they were. Memory holds
+    the view (entities and edges) and one chunk of a file at a time.
     """
     with _gc_paused():
         if isinstance(g, KnowledgeBase):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pytest
-from conftest import BASE, ROOT
+from conftest import BASE, PYTHON, ROOT, subprocess_env
 from test_views_render import reference_gexf, reference_graphml
 
 from kg.models import Entity, KnowledgeBase, PageMetadata, Relation, Span
@@ -157,3 +158,17 @@ def test_write_view_exports_from_the_kb_writes_the_files_of_the_rdf_view(tmp_pat
     assert (H.number_of_nodes(), H.number_of_edges()) == (len(flat.nodes), len(flat.edges))
     X = nx.read_gexf(from_kb["gexf"])
     assert (X.number_of_nodes(), X.number_of_edges()) == (len(flat.nodes), len(flat.edges))
+
+
+def test_the_kb_view_files_are_byte_identical_under_two_hash_seeds(tmp_path: Path) -> None:
+    """Sets and dicts inside the KB view must not decide any order in the files."""
+    code = ("import sys; from pathlib import Path; from conftest import make_kb, BASE; "
+            "from kg.views import write_view_exports; write_view_exports(make_kb(), Path(sys.argv[1]), base_iri=BASE)")
+    runs = {seed: tmp_path / f"seed-{seed}" for seed in ("3", "2024")}
+    procs = [subprocess.Popen([PYTHON, "-c", code, str(out)], env=subprocess_env(PYTHONHASHSEED=seed))
+             for seed, out in runs.items()]
+    assert [p.wait() for p in procs] == [0, 0]
+    names = sorted(p.name for p in runs["3"].iterdir())
+    assert names == ["graph.edges.csv", "graph.gexf", "graph.graphml", "graph.nodes.csv"]
+    for name in names:
+        assert (runs["3"] / name).read_bytes() == (runs["2024"] / name).read_bytes(), name
