@@ -594,7 +594,7 @@ def _flat(value: Any) -> Scalar | None:
     if kind is str:
         return _clean(value)
     if kind is int or kind is bool:
-        return value  # type: ignore[no-any-return]
+        return value
     if value is None:
         return None
     if isinstance(value, bool | int):
@@ -692,18 +692,20 @@ def _flat_dict(d: dict[Any, Any], skip: tuple[str, ...] = ()) -> dict[str, Scala
         if skip and k in skip:
             continue
         kind = type(raw)
+        v: Scalar
         if kind is str:
-            v: Scalar | None = raw if raw.isprintable() else _clean(raw)
+            v = raw if raw.isprintable() else _clean(raw)
         elif kind is int or kind is bool:
             v = raw
         else:
-            v = _flat(raw)
-            if v is None:
+            flat = _flat(raw)
+            if flat is None:
                 continue
+            v = flat
         if type(k) is not str or not k.isprintable():
             k = _clean(str(k))
         if k:
-            out[k] = v  # type: ignore[assignment]
+            out[k] = v
     return out
 
 
@@ -869,11 +871,6 @@ def _in_networkx_order(nodes: list[tuple[str, _Attrs]], edges: list[tuple[str, s
             return False
         last = here
     return True
-
-
-def _value_text(value: Any) -> str:
-    """A data value as networkx's writers print it: ``str(value)``, booleans ``true``/``false``."""
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 # ------------------------------------------------------------------ GraphML
@@ -1253,7 +1250,7 @@ def _columns(items: Iterable[dict[str, Scalar]], fixed: dict[str, str]) -> tuple
 
 
 def _cell(value: Scalar) -> str:
-    return value if type(value) is str else _text(value)  # type: ignore[return-value]
+    return value if type(value) is str else _text(value)
 
 
 def _csv_chunks_of(G: nx.Graph | FlatGraph) -> dict[str, _Chunks]:
