@@ -63,14 +63,14 @@ _CLAUSE_END = re.compile(f"[{re.escape(SENTENCE_ENDS + '，：')}]")
 
 
 @contextmanager
-def cycle_collector_paused() -> Iterator[None]:
+def _cycle_collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a while (reference counting still frees memory).
 
     Resolution makes millions of small objects that live on (mentions, relations, entities), and
     the collector, triggered by allocations, rescans the whole heap with the extractions in it
-    again and again: about a third of resolution's time at 10,000 articles. What resolution
-    (and :func:`kg.review.merge_candidates`) makes holds no reference cycles to reclaim; the
-    collector is on again afterwards, as it was before.
+    again and again (three full collections at 10,000 articles, about a third of resolution's
+    time). What resolution makes holds no reference cycles to reclaim. The collector is on again
+    afterwards, as it was before; its next collection still visits what resolution made, once.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -591,7 +591,7 @@ class Resolver:
     def resolve(self, extractions: Iterable[ArticleExtraction]) -> KnowledgeBase:
         """Resolve every article's mentions and quantities; returns the knowledge base."""
         exs = list(extractions)
-        with cycle_collector_paused():
+        with _cycle_collector_paused():
             self._page_region(exs)
             for ex in exs:
                 self._article(ex)

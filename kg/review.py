@@ -15,7 +15,6 @@ from itertools import combinations
 from pathlib import Path
 
 from kg.models import KnowledgeBase, Relation
-from kg.resolve import cycle_collector_paused
 
 COLUMNS = ["key_a", "name_a", "key_b", "name_b", "type", "parent", "reason", "evidence"]
 
@@ -69,12 +68,6 @@ def merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
     (:func:`_similar_names`), so a group of many thousand organizations is not compared pair by
     pair.
     """
-    with cycle_collector_paused():  # its allocations would trigger collections of resolution's heap
-        return _merge_candidates(kb)
-
-
-def _merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
-    """:func:`merge_candidates`, with the collector as it is."""
     groups: dict[tuple[str, str | None, str | None], list[str]] = {}
     for key, e in kb.entities.items():
         if e.type in ("AdministrativeArea", "Organization"):
