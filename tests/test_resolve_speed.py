@@ -68,3 +68,47 @@ def test_merge_candidates_are_those_of_the_pairwise_rule() -> None:
         assert [(r["key_a"], r["key_b"], r["name_a"] + "/" + r["name_b"], r["evidence"]) for r in rows] == expected
         assert expected  # the random names do give candidates
         assert [(r.subject, r.object) for r in kb.relations[before:]] == [(r[0], r[1]) for r in expected]
+
+
+def test_resolver_indexes_hold_every_entity_of_their_kind() -> None:
+    """The name indexes kept while resolving agree with a scan of the entities made."""
+    from collections import defaultdict
+    from pathlib import Path
+
+    from kg.gazetteer import Gazetteer
+    from kg.pipeline import extract_sources
+    from kg.resolve import Resolver
+
+    pages = Path(__file__).resolve().parent / "pages"
+    resolver = Resolver(Gazetteer.default())
+    kb = resolver.resolve(extract_sources([pages]))
+    areas: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    under: dict[tuple[str, str | None, str | None], set[str]] = defaultdict(set)
+    officials: dict[str, set[str]] = defaultdict(set)
+    for key, e in kb.entities.items():
+        if e.type == "AdministrativeArea":
+            areas[(e.name, e.subtype)].add(key)
+            under[(e.name, e.subtype, e.parent)].add(key)
+        elif e.type == "Person" and key.split("/", 1)[1].split("-", 1)[0].isdigit():
+            officials[e.name].add(key)
+    assert officials and any(len(keys) > 1 for keys in areas.values())
+    for index, expected in ((resolver._areas, areas), (resolver._areas_under, under),
+                            (resolver._officials, officials)):
+        assert {k: set(v) for k, v in index.items()} == expected
+        assert all(len(v) == len(set(v)) for v in index.values())
+
+
+def test_resolve_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    from kg.resolve import resolve
+
+    assert gc.isenabled()
+    resolve([])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        resolve([])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
