@@ -240,9 +240,11 @@ def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None
     curated = load_curated(paths, problems if not strict else None)
     extractions = extract_sources(paths, gazetteer, strict=strict, problems=problems, progress=progress,
                                   curated=curated, options=options, stats=stats)
+    gc.freeze()  # the extractions (no cycles) leave the collector's view: it would rescan them at every full pass
     kb = resolve(extractions, gaz)
     apply_curated(kb, curated, problems)
     kb.merge_candidates = merge_candidates(kb)
+    gc.freeze()
     return kb
 
 
