@@ -201,14 +201,41 @@ class _OxigraphStore:
                 return ["boolean"], [[Term("true" if bool(result) else "false", datatype=_XSD_BOOLEAN)]]
             if isinstance(result, ox.QuerySolutions):
                 names = [v.value for v in result.variables]
-                return names, [[_ox_term(sol[name]) for name in names] for sol in result]
-            rows: Rows = [[_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)] for t in result]
-            return ["subject", "predicate", "object"], sorted(rows, key=_row_key)
+                data = result.serialize(format=ox.QueryResultsFormat.JSON)
+                solutions = _json_rows(names, data) if data is not None else None
+                if solutions is None:  # an RDF-star triple term: read the solutions one by one
+                    result = self.store.query(sparql, substitutions=substitutions or None)
+                    assert isinstance(result, ox.QuerySolutions)
+                    solutions = [[_ox_term(sol[name]) for name in names] for sol in result]
+                return names, solutions
+            triples: Rows = [[_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)] for t in result]
+            return ["subject", "predicate", "object"], sorted(triples, key=_row_key)
         except (SyntaxError, ValueError, OSError, TypeError, RuntimeError) as exc:
             raise QueryError(f"SPARQL query failed: {_one_line(exc)}") from exc
 
 
 _XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def _json_rows(names: list[str], data: bytes) -> Rows | None:
+    """Rows from Oxigraph's SPARQL JSON results, or None if a value is an RDF-star triple.
+
+    Oxigraph writes the JSON in Rust and ``json`` parses it in C: for large results this is
+    about twice as fast as reading each solution's terms through the Python bindings.
+    """
+    rows: Rows = []
+    for binding in json.loads(data)["results"]["bindings"]:
+        row: list[str | None] = []
+        for name in names:
+            b = binding.get(name)
+            if b is None:
+                row.append(None)
+            elif b["type"] == "triple":
+                return None
+            else:
+                row.append(Term(b["value"], b["type"], b.get("xml:lang"), b.get("datatype")))
+        rows.append(row)
+    return rows
 
 
 def _rdflib_term(t: Any) -> Term | None:
