@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.cache import ExtractionCache, fingerprint
+from kg.collector import collector_paused
 from kg.curated import CuratedFile, apply_curated, load_curated, page_metadata
 from kg.errors import KgError, SourceError
 from kg.gazetteer import Gazetteer
@@ -113,10 +114,8 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
         return doc, cache.get(doc) if cache else None
 
     bar = _Progress(progress, count_sources(paths, opts.include, opts.exclude) if progress else None)
-    collecting = gc.isenabled()
-    gc.disable()  # the extractions hold no cycles: at 10^5 articles the collector would rescan them again and again
     try:
-        with bar:
+        with bar, collector_paused():  # the extractions hold no cycles; the collector would rescan them
             pending = (work(d) for d in docs())
             for doc, exs, hit in _fill(pending, gaz_arg, opts.workers):
                 if cache is not None and not hit:
@@ -130,8 +129,6 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
                 out.extend(exs)
                 bar.advance(len(exs), len(doc.text))
     finally:
-        if collecting:
-            gc.enable()
         if cache is not None:
             stats.cached, stats.extracted = cache.hits, cache.misses
             cache.close()

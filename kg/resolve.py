@@ -25,13 +25,12 @@ Rules:
 from __future__ import annotations
 
 import bisect
-import gc
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kg.collector import collector_paused
 from kg.extract.lexicon import table
 from kg.gazetteer import Division, Gazetteer
 from kg.iris import slug
@@ -60,25 +59,6 @@ AGENCIES = ("新华社", "中新社", "人民网", "新华网", "中国新闻社
 SENTENCE_ENDS = "。！？；\n"
 _SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_ENDS)}]")
 _CLAUSE_END = re.compile(f"[{re.escape(SENTENCE_ENDS + '，：')}]")
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a while (reference counting still frees memory).
-
-    Resolution makes millions of small objects that live on (mentions, relations, entities), and
-    the collector, triggered by allocations, rescans the whole heap with the extractions in it
-    again and again (three full collections at 10,000 articles, about a third of resolution's
-    time). What resolution makes holds no reference cycles to reclaim. The collector is on again
-    afterwards, as it was before; its next collection still visits what resolution made, once.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Units:
@@ -591,7 +571,7 @@ class Resolver:
     def resolve(self, extractions: Iterable[ArticleExtraction]) -> KnowledgeBase:
         """Resolve every article's mentions and quantities; returns the knowledge base."""
         exs = list(extractions)
-        with _cycle_collector_paused():
+        with collector_paused():
             self._page_region(exs)
             for ex in exs:
                 self._article(ex)

@@ -414,6 +414,15 @@ class _Emitter:
             add((node, KG.evidence, target, g))
             add((node, PROV.wasDerivedFrom, target, g))
 
+    def records(self, mentions: Iterable[ResolvedMention], quantities: Iterable[Quantity],
+                relations: Iterable[Relation]) -> None:
+        for rm in mentions:
+            self.mention(rm)
+        for qv in quantities:
+            self.quantity(qv)
+        for r in relations:
+            self.relation(r)
+
     def relation_graph(self, r: Relation) -> str:
         """The graph a relation's quads go to: curated, its article's, or the entities graph."""
         return self.curated_graph if r.rule.startswith(CURATED_RULE_PREFIX) else self.article_graph(r.article_id)
@@ -552,13 +561,7 @@ class GraphPieces:
             for key in keys[i : i + CHUNK_NODES]:
                 e.entity(kb.entities[key])
             yield from flush(e.entities_graph)
-        mentions, quantities, relations = self.unplaced
-        for rm in mentions:
-            e.mention(rm)
-        for qv in quantities:
-            e.quantity(qv)
-        for r in relations:
-            e.relation(r)
+        e.records(*self.unplaced)
         yield from flush(e.entities_graph)
         yield sorted(set(held.pop(e.curated_graph)))
         sources = sorted({a.source_id for a in kb.articles} | {d.id for d in kb.sources})
@@ -575,13 +578,7 @@ class GraphPieces:
         article = self.kb.articles[i]
         e.quads = []
         e.article(article)
-        mentions, quantities, relations = self.by_article.get(article.id, ([], [], []))
-        for rm in mentions:
-            e.mention(rm)
-        for qv in quantities:
-            e.quantity(qv)
-        for r in relations:
-            e.relation(r)
+        e.records(*self.by_article.get(article.id, ([], [], [])))
         quads, e.quads = e.quads, []
         return sorted(set(quads))
 

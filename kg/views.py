@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gc
 import io
 import math
 import os
@@ -49,7 +48,6 @@ import re
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import combinations
@@ -61,6 +59,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.collector import collector_paused
 from kg.errors import KgError
 from kg.iris import DEFAULT_BASE, KG, SCHEMA, entity_iri, pinyin_label
 from kg.models import KnowledgeBase
@@ -344,20 +343,6 @@ def _kb_article_dates(kb: KnowledgeBase) -> dict[str, str]:
     return {a: min(own[a] or page[a]) for a in set(own) | set(page)}
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (as it was before, after): building a view allocates ~10⁶
-    dicts and tuples, and each full collection would walk every object of the KnowledgeBase too
-    (at 10⁴ articles, 4/5 of the time the view took)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 _ViewNodes = list[tuple[str, dict[str, Any]]]
 _ViewEdges = list[tuple[str, str, dict[str, Any]]]
 
@@ -500,7 +485,7 @@ def full_view_kb(kb: KnowledgeBase, base_iri: str = DEFAULT_BASE) -> nx.MultiDiG
     of the same ``kb`` and base; a test checks). As in the export, references to
     unknown entity keys and relation predicates that are not names are skipped.
     """
-    with _gc_paused():
+    with collector_paused():
         nodes, edges = _kb_view_parts(kb, base_iri)
         G = nx.MultiDiGraph()
         G.add_nodes_from(nodes)
@@ -511,7 +496,7 @@ def full_view_kb(kb: KnowledgeBase, base_iri: str = DEFAULT_BASE) -> nx.MultiDiG
 
 def flat_view_kb(kb: KnowledgeBase, base_iri: str = DEFAULT_BASE) -> FlatGraph:
     """``flatten(full_view_kb(kb, base_iri))`` without the NetworkX graph in between (what the build writes)."""
-    with _gc_paused():
+    with collector_paused():
         return _flatten_kb_view(*_kb_view_parts(kb, base_iri))
 
 
@@ -1371,7 +1356,7 @@ def export_view(graph_path: str | Path, out: str | Path, view: str = "full", fmt
 
     _check(view, fmt)
     g = load_graph(graph_path)
-    with _gc_paused():
+    with collector_paused():
         flat = flatten(build_view(g, view, articles=articles))
         return _write([(path, chunks) for _, path, chunks in _format_files(flat, fmt, Path(out))])
 
@@ -1397,7 +1382,7 @@ def write_view_exports(g: KnowledgeBase | Graph | ox.Store, out_dir: str | Path,
     write) propagates and leaves the earlier files as they were. Memory holds
     the view (entities and edges) and one chunk of a file at a time.
     """
-    with _gc_paused():
+    with collector_paused():
         if isinstance(g, KnowledgeBase):
             flat = flat_view_kb(g, base_iri)
         else:
