@@ -77,40 +77,28 @@ class GraphFiles:
 
 
 class _Union:
-    """Filters a piece's triples down to those not written before (see the module docstring)."""
+    """Remembers the triples written to N-Triples and Turtle that another graph may state again
+    (see the module docstring), as 16-byte BLAKE2b digests."""
 
     def __init__(self) -> None:
         self.seen: set[bytes] = set()
 
-    def filter(self, triples: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-        """Those of ``triples`` not written before (remembering them)."""
-        out = []
-        seen = self.seen
-        for t in triples:
-            digest = hashlib.blake2b(" ".join(t).encode(), digest_size=16).digest()
-            if digest not in seen:
-                seen.add(digest)
-                out.append(t)
-        return out
+    def new(self, t: tuple[str, str, str]) -> bool:
+        """Whether ``t`` was not written before (and remember it)."""
+        digest = hashlib.blake2b(" ".join(t).encode(), digest_size=16).digest()
+        if digest in self.seen:
+            return False
+        self.seen.add(digest)
+        return True
 
-    def triples(self, piece: list[Quad]) -> list[tuple[str, str, str]]:
-        graph = piece[0][3]
-        article = graph[:-1] if "/graph/" not in graph else None  # '<…/article/x' of an article graph
-        out: list[tuple[str, str, str]] = []
-        seen = self.seen
-        for s, p, o, _ in piece:
-            if article is not None and (s == graph or s.startswith(article) and s[len(article)] in "/#"):
-                out.append((s, p, o))
-                continue
-            if o[0] != "<" or p == _RDF_TYPE:
-                if article is None:  # descriptions in the shared graphs are stated once
-                    out.append((s, p, o))
-                    continue
-            digest = hashlib.blake2b(" ".join((s, p, o)).encode(), digest_size=16).digest()
-            if digest not in seen:
-                seen.add(digest)
-                out.append((s, p, o))
-        return out
+    def filter(self, triples: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """Those of ``triples`` not written before."""
+        return [t for t in triples if self.new(t)]
+
+    def shared(self, piece: list[Quad]) -> list[tuple[str, str, str]]:
+        """The triples of a piece of a shared graph to write: its descriptions (literals, types) are
+        stated once; a link (an IRI object) may repeat one of another graph."""
+        return [(s, p, o) for s, p, o, _ in piece if o[0] != "<" or p == _RDF_TYPE or self.new((s, p, o))]
 
 
 def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str | Path, prefixes: dict[str, str],
@@ -152,8 +140,10 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
                 progress(done % 100)
         else:
             for piece in pieces:
-                if piece:
+                if piece and "/graph/" in piece[0][3]:
                     files.shared(piece)
+                elif piece:
+                    files.article(files.renderer.article(piece))
         files.close()
         for name, f in fh.items():
             f.flush()
@@ -317,35 +307,24 @@ class _Files:
 
     def shared(self, piece: list[Quad]) -> None:
         """A piece of a graph shared by all articles (entities, curated, sources), rendered here."""
-        fh, c, clock = self.fh, self.renderer.c, self.clock
-        g = piece[0][3]
-        self._graph(g)
+        fh, c = self.fh, self.renderer.c
+        self._graph(piece[0][3])
         self.result.quads += len(piece)
-        t = time.perf_counter()
-        if "nquads" in fh:
-            fh["nquads"].write("".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece]))
-        clock_mark = time.perf_counter()
-        if "nquads" in fh:
-            clock["nquads"] += clock_mark - t
-        if "ntriples" in fh or "turtle" in fh:
-            triples = self.union.triples(piece)
-            self.result.triples += len(triples)
-            if "ntriples" in fh:
-                fh["ntriples"].write("".join([f"{s} {p} {o} .\n" for s, p, o in triples]))
+        triples = self.union.shared(piece) if "ntriples" in fh or "turtle" in fh else []
+        self.result.triples += len(triples)
+        render: dict[str, Callable[[], str]] = {
+            "nquads": lambda: "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece]),
+            "ntriples": lambda: "".join([f"{s} {p} {o} .\n" for s, p, o in triples]),
+            "turtle": lambda: "".join(_turtle_body(c, triples)),
+            "trig": lambda: "".join(_turtle_body(c, [(q[0], q[1], q[2]) for q in piece], "    ")),
+        }
+        for name, f in fh.items():
             t = time.perf_counter()
-            if "ntriples" in fh:
-                clock["ntriples"] += t - clock_mark
-            if "turtle" in fh:
-                fh["turtle"].write("".join(_turtle_body(c, triples)))
-                clock["turtle"] += time.perf_counter() - t
-        if "trig" in fh:
-            t = time.perf_counter()
-            fh["trig"].write("".join(_turtle_body(c, [(q[0], q[1], q[2]) for q in piece], "    ")))
-            clock["trig"] += time.perf_counter() - t
-        if "json-ld" in fh:
-            t = time.perf_counter()
-            self._json(",".join(_json_nodes(piece, self.renderer.compact)))
-            clock["json-ld"] += time.perf_counter() - t
+            if name == "json-ld":
+                self._json(",".join(_json_nodes(piece, self.renderer.compact)))
+            else:
+                f.write(render[name]())
+            self.clock[name] += time.perf_counter() - t
 
     def article(self, r: _Rendered) -> None:
         """An article graph rendered by :class:`_Renderer` (here or in a worker)."""
