@@ -53,6 +53,7 @@ from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import networkx as nx
 import pyoxigraph as ox
@@ -754,34 +755,17 @@ _Chunks = Iterable[bytes]
 _CHUNK_CHARS = 1 << 16  # characters per encoded chunk
 
 
+_ATTR_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+
+
 def _esc_attr(text: str) -> str:
     """An XML attribute value escaped as ElementTree escapes it (``&<>"`` and CR, LF, tab as references)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
-    return text
+    return xml_escape(text, _ATTR_ENTITIES)
 
 
 def _esc_text(text: str) -> str:
     """XML character data escaped as ElementTree escapes it (``&``, ``<``, ``>``)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    return xml_escape(text)
 
 
 def _utf8(parts: Iterable[str]) -> Iterator[bytes]:
