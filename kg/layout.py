@@ -53,6 +53,19 @@ CREDIT = re.compile(
 )
 
 
+
+
+def _credit_search(text: str) -> re.Match[str] | None:
+    """``CREDIT.search(text)``, fast: a credit ends the text (``摄``, then maybe a closing bracket and
+    white space), so a text whose end is not that is rejected before the regex tries every position."""
+    tail = text.rstrip()
+    if tail[-1:] in "）)":
+        tail = tail[:-1].rstrip()
+    if not tail.endswith("摄"):
+        return None
+    return CREDIT.search(text)
+
+
 @dataclass
 class _Line:
     no: int  # 1-based line number in the source
@@ -110,7 +123,7 @@ def _is_dateline(b: _Block) -> bool:
 
 
 def _is_credit(b: _Block) -> bool:
-    return CREDIT.search(b.last) is not None
+    return _credit_search(b.last) is not None
 
 
 def _is_title(b: _Block) -> bool:
@@ -196,7 +209,7 @@ def _credit_ahead(blocks: list[_Block], j: int) -> bool:
 
 
 def _is_credit_line(line: str) -> bool:
-    m = CREDIT.search(line)
+    m = _credit_search(line)
     return m is not None and m.start() == 0
 
 
@@ -298,7 +311,7 @@ def _bylines(text: str) -> tuple[str | None, Span | None, list[Byline]]:
 
 
 def _caption_credit(text: str) -> list[Byline]:
-    m = CREDIT.search(text)
+    m = _credit_search(text)
     if not m:
         return []
     return [b.model_copy(update={"role": "摄影"}) for b in parse_credits(m.group("names"), m.start("names"))]
