@@ -29,7 +29,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 import kg
-from kg.models import ArticleExtraction, SourceDocument
+from kg.models import ArticleExtraction, SourceDocument, compact
 
 _ADAPTER = TypeAdapter(list[ArticleExtraction])
 
@@ -85,7 +85,9 @@ class ExtractionCache:
             self.misses += 1
             return None
         self.hits += 1
-        return _ADAPTER.validate_json(zlib.decompress(row[0]))
+        extractions = _ADAPTER.validate_json(zlib.decompress(row[0]))
+        compact(extractions)  # as kg.parallel.extract_document does: the build holds them all
+        return extractions
 
     def put(self, doc: SourceDocument, extractions: Sequence[ArticleExtraction]) -> None:
         """Store the extractions of ``doc`` (committed every 500 writes and on close)."""

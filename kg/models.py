@@ -12,6 +12,8 @@ a :class:`Span` is half-open, ``text[start:end]``.
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Literal
 
@@ -23,6 +25,59 @@ Qualifier = Literal["exact", "approx", "more_than", "nearly", "at_most", "range"
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=False, extra="forbid")
+
+
+SHARED_STRING_MAX = 40
+"""Strings up to this many characters are interned by :func:`compact` (ids, types, rules, units, surfaces)."""
+
+_ALL_FIELDS: dict[type, set[str]] = {}
+
+
+def compact(models: Iterable[BaseModel], *, deep: bool = True) -> None:
+    """Shrink ``models`` (and every model and list they contain) in place, without changing a value.
+
+    A Pydantic instance keeps its own ``__pydantic_fields_set__`` (a set of
+    200–700 bytes, more than the values of a small model) and every string it
+    was given; an extraction repeats the same article id, type, rule and unit
+    in each of its mentions. Here strings of at most :data:`SHARED_STRING_MAX`
+    characters are interned (``sys.intern``), and each instance's fields-set
+    becomes one set per model class naming every field, so ``model_fields_set``
+    then lists all fields (kg never dumps with ``exclude_unset``); assigning a
+    field afterwards adds a name already there, so the shared set never changes.
+    A model compacted before is skipped with its contents; with ``deep=False``
+    the models and lists they contain are left as they are (for records that
+    wrap models compacted already, e.g. a ``ResolvedMention``'s ``Mention``).
+    Pickling a compacted list keeps the sharing (pickle writes a shared object
+    once), which is how worker processes hand extractions to the parent
+    (:mod:`kg.parallel`). Measured on generated pages: ~90 → ~40 KB per
+    extracted article. Raises nothing.
+    """
+    intern = sys.intern
+    todo = list(models)
+    while todo:
+        m = todo.pop()
+        cls = type(m)
+        full = _ALL_FIELDS.get(cls)
+        if full is None:
+            full = _ALL_FIELDS[cls] = set(cls.model_fields)
+        elif m.__pydantic_fields_set__ is full:
+            continue  # compacted already, with what it held then
+        object.__setattr__(m, "__pydantic_fields_set__", full)
+        values = m.__dict__
+        for key, v in values.items():
+            t = type(v)
+            if t is str:
+                if len(v) <= SHARED_STRING_MAX:
+                    values[key] = intern(v)
+            elif t is list:
+                for i, x in enumerate(v):
+                    if type(x) is str:
+                        if len(x) <= SHARED_STRING_MAX:
+                            v[i] = intern(x)
+                    elif deep and isinstance(x, BaseModel):
+                        todo.append(x)
+            elif deep and isinstance(v, BaseModel):
+                todo.append(v)
 
 
 class PageMetadata(_Model):

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from kg.extract import extract
 from kg.gazetteer import Gazetteer
 from kg.layout import layout
-from kg.models import ArticleExtraction, SourceDocument
+from kg.models import ArticleExtraction, SourceDocument, compact
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,8 +44,14 @@ def init_worker(gazetteer: str | None) -> None:
 
 
 def extract_document(doc: SourceDocument) -> list[ArticleExtraction]:
-    """Layout and extraction of one source (runs in a worker; see :func:`init_worker`)."""
-    return [extract(a, _GAZETTEER) for a in layout(doc)]
+    """Layout and extraction of one source (runs in a worker; see :func:`init_worker`).
+
+    The result is :func:`kg.models.compact`-ed: its repeated strings are shared, here and
+    after pickling to the parent, which holds every extraction until resolution.
+    """
+    out = [extract(a, _GAZETTEER) for a in layout(doc)]
+    compact(out)
+    return out
 
 
 def ordered_map(func: Callable[[T], R], items: Iterable[T], workers: int,

@@ -239,6 +239,7 @@ def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None
                                   curated=curated, options=options, stats=stats)
     gc.freeze()  # the extractions (no cycles) leave the collector's view: it would rescan them at every full pass
     kb = resolve(extractions, gaz)
+    del extractions  # the KnowledgeBase keeps the articles and mentions it needs
     apply_curated(kb, curated, problems)
     kb.merge_candidates = merge_candidates(kb)
     gc.freeze()

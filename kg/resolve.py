@@ -44,6 +44,7 @@ from kg.models import (
     Relation,
     ResolvedMention,
     Span,
+    compact,
 )
 from kg.normalize import matching_text
 
@@ -571,12 +572,19 @@ class Resolver:
     def resolve(self, extractions: Iterable[ArticleExtraction]) -> KnowledgeBase:
         """Resolve every article's mentions and quantities; returns the knowledge base."""
         exs = list(extractions)
+        kb = self.kb
         with collector_paused():
             self._page_region(exs)
             for ex in exs:
+                counts = len(kb.mentions), len(kb.relations)
                 self._article(ex)
-            self.kb.entities = dict(sorted(self.kb.entities.items()))
-        return self.kb
+                # shrink the article's new records now, so the build never holds them all at full
+                # size (kg.models.compact: values unchanged, later assignments stay safe)
+                compact(kb.mentions[counts[0]:], deep=False)  # their Mentions come compacted (kg.parallel)
+                compact(kb.relations[counts[1]:])
+            compact(kb.entities.values())
+            kb.entities = dict(sorted(kb.entities.items()))
+        return kb
 
     def _article(self, ex: ArticleExtraction) -> None:
         """Resolve one article's mentions and quantities into the knowledge base, in order."""
