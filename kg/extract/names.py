@@ -18,6 +18,7 @@ from kg.extract.lexicon import words
 HAN = re.compile(r"[\u3400-\u9fff]")
 # Characters that never occur inside a name of this genre (function words, particles).
 STOP_CHARS = set("的了着过是在把被将从向对等每该这那其及并也就还又有无不很最更已曾个件类处本各每此全")
+_STOP_RE = re.compile("[" + re.escape("".join(sorted(STOP_CHARS))) + "]")
 
 
 # A numeral and a measure word before a name (一家, 两个, 3所): where a counted name begins.
@@ -27,7 +28,7 @@ _COUNTED = re.compile(rf"[一二两三四五六七八九十百千0-9]+[{_MEASURE
 
 def is_han(c: str) -> bool:
     """Whether ``c`` is a Han character (CJK Unified Ideographs, including Extension A)."""
-    return bool(HAN.match(c))
+    return "\u3400" <= c[:1] <= "\u9fff"  # = HAN.match(c), without the regex call
 
 
 def left_edge(text: str, end: int, floor: int, max_len: int, allow: str = "",
@@ -40,27 +41,34 @@ def left_edge(text: str, end: int, floor: int, max_len: int, allow: str = "",
     left-context word it contains (``context``, default ``left_context.txt``),
     then after any stop character.
     """
-    i = end
     lo = max(floor, end - max_len - 12)
-    while i > lo and (is_han(text[i - 1]) or text[i - 1] in allow):
-        i -= 1
+    i = end
+    if end > lo:  # back over the Han (and allowed) characters before ``end``, not past ``lo``:
+        n = len(text)  # a forward match in the reversed text
+        i = end - _run_re(allow).match(_reversed(text), n - end, n - lo).end() + (n - end)  # type: ignore[union-attr]
     cand = text[i:end]
-    quoted = _inside_quotes(cand)
+    n = len(cand)
+    # inside “…” (the marks count as inside); None when the candidate has no quote, the usual case
+    quoted = _inside_quotes(cand) if "“" in cand else None
     cut = 0
     # the context word that ends last: the first match in the reversed candidate
-    rev, rcand = _context_re(context if context is not None else words("left_context.txt")), cand[::-1]
+    rev = _default_context_re() if context is None else _context_re(context)
+    rcand = cand[::-1]
     pos = 0
     while (mm := rev.search(rcand, pos)) is not None:
-        if quoted[len(cand) - mm.end()]:
+        if quoted is not None and quoted[n - mm.end()]:
             pos = mm.start() + 1
             continue
-        cut = len(cand) - mm.start()
+        cut = n - mm.start()
         break
-    for k, c in enumerate(cand):
-        if c in STOP_CHARS and k + 1 > cut and not quoted[k]:
-            cut = k + 1
+    # after the last stop character outside quotes: the first one in the reversed candidate
+    for mm in _STOP_RE.finditer(rcand):
+        k = n - 1 - mm.start()
+        if quoted is None or not quoted[k]:
+            cut = max(cut, k + 1)
+            break
     for mm in _COUNTED.finditer(cand):  # 一家果业公司, 12家村级合作社: the count is not part of the name
-        if mm.end() > cut and not quoted[mm.start()]:
+        if mm.end() > cut and (quoted is None or not quoted[mm.start()]):
             cut = mm.end()
     if cut == 0 and i > 0 and text[i - 1].isdigit() and cand[:1] in _MEASURES:
         cut = 1
@@ -71,6 +79,23 @@ def left_edge(text: str, end: int, floor: int, max_len: int, allow: str = "",
     if end - start > max_len:
         return end
     return start
+
+
+@lru_cache(maxsize=16)
+def _reversed(text: str) -> str:
+    """``text[::-1]`` (cached: every name in an article is cut from the same text)."""
+    return text[::-1]
+
+
+@lru_cache(maxsize=8)
+def _run_re(allow: str) -> re.Pattern[str]:
+    """A run (possibly empty) of Han characters and ``allow`` characters."""
+    return re.compile(f"[\u3400-\u9fff{re.escape(allow)}]*")
+
+
+@lru_cache(maxsize=1)
+def _default_context_re() -> re.Pattern[str]:
+    return _context_re(words("left_context.txt"))
 
 
 @lru_cache(maxsize=16)

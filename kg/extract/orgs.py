@@ -39,6 +39,7 @@ _NOT_AFTER = {"社": set("会区团保工科交群员情火局厅"), "院": set(
               "中学": set("习生会期"), "小学": set("习生")}
 _NUMERALS = set("一二三四五六七八九十两百千万")
 _PROGRAM_AFTER = ("模式", "机制", "制度", "工作法", "体系")
+_PROGRAM_AFTER_RE = re.compile("|".join(map(re.escape, _PROGRAM_AFTER)))
 
 
 @lru_cache(maxsize=1)
@@ -54,13 +55,21 @@ def _head_re() -> re.Pattern[str]:
 def _department_start(text: str, hs: int, floor: int) -> int:
     """Where a known department stem (``kg/data/departments.txt``) ending at ``hs`` starts,
     with its level prefix (县, 市, 区 …); -1 if none."""
-    for d in words("departments.txt"):
-        k = hs - len(d)
-        if k >= floor and text.startswith(d, k):
+    stems, lengths = _departments()
+    for n in lengths:  # the longest stem first, as words() lists them
+        k = hs - n
+        if k >= floor and text[k:hs] in stems:
             while k > floor and text[k - 1] in "县市区省镇乡委":
                 k -= 1
             return k
     return -1
+
+
+@lru_cache(maxsize=1)
+def _departments() -> tuple[frozenset[str], tuple[int, ...]]:
+    """The department stems as a set, and their lengths, longest first."""
+    stems = words("departments.txt")
+    return frozenset(stems), tuple(sorted({len(d) for d in stems}, reverse=True))
 
 
 def _level_prefix(stem: str) -> str:
@@ -88,7 +97,7 @@ def extract_orgs(article: Article) -> list[Mention]:
             continue
         if text[hs - 1:hs] in _NOT_BEFORE.get(head, ()) or text[he:he + 1] in _NOT_AFTER.get(head, ()):
             continue
-        if any(text.startswith(p, he) for p in _PROGRAM_AFTER):
+        if _PROGRAM_AFTER_RE.match(text, he):
             continue
         if depth[hs] and text[he:he + 1] not in "”’":
             continue  # the head lies inside a quoted or titled phrase that goes on: “民情日报告周会审”

@@ -56,6 +56,17 @@ def _suffix_re() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _suffix_info() -> dict[str, tuple[str, str, str, int, int, bool]]:
+    return {s[0]: s for s in _suffixes()}
+
+
+@lru_cache(maxsize=1)
+def _not_after_res() -> dict[str, re.Pattern[str]]:
+    """``_NOT_AFTER`` as one alternation per suffix: a match right after the suffix is one of its words."""
+    return {k: re.compile("|".join(map(re.escape, v))) for k, v in _NOT_AFTER.items()}
+
+
+@lru_cache(maxsize=1)
 def _regions() -> tuple[tuple[str, str, str], ...]:
     out = []
     for r in table("regions.csv"):
@@ -83,14 +94,16 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
     text = article.text
     out: list[Mention] = []
     floor = 0  # no name may start before the end of the previous one
-    info = {s[0]: s for s in _suffixes()}
+    info = _suffix_info()
+    not_after = _not_after_res()
     for m in _suffix_re().finditer(text):
+        if m.start() < floor:
+            continue
         suffix = m.group()
         _, typ, level, min_stem, max_stem, needs_gaz = info[suffix]
         end = m.end()
-        if m.start() < floor:
-            continue
-        if any(text.startswith(w, end) for w in _NOT_AFTER.get(suffix, ())):
+        word_after = not_after.get(suffix)
+        if word_after is not None and word_after.match(text, end):
             continue
         prev = text[m.start() - 1:m.start()]
         if prev and prev in _NOT_BEFORE.get(suffix, ()):

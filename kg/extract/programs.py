@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from kg.extract.lexicon import table, words
 from kg.extract.names import STOP_CHARS, is_generic, is_han, left_edge, quote_depth
+from kg.extract.spans import Spans
 from kg.models import Article, Mention, Span
 
 MAX_HEAD_DISTANCE = 16
@@ -50,6 +51,28 @@ def _context() -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v, key=lambda w: -len(w))) for k, v in out.items()}
 
 
+@lru_cache(maxsize=1)
+def _context_res() -> dict[str, re.Pattern[str]]:
+    """Each kind of context word as one alternation, longest first (a match is one of the words)."""
+    return {k: re.compile("|".join(map(re.escape, v))) for k, v in _context().items()}
+
+
+@lru_cache(maxsize=1)
+def _rhetoric() -> frozenset[str]:
+    return frozenset(words("rhetoric.txt"))
+
+
+@lru_cache(maxsize=8)
+def _word_index(ws: tuple[str, ...]) -> tuple[frozenset[str], tuple[int, ...]]:
+    """``ws`` as a set and its word lengths, longest first."""
+    return frozenset(ws), tuple(sorted({len(w) for w in ws}, reverse=True))
+
+
+_QUOTE_EVENTS = re.compile("[“《”》\n]")
+_CLAUSE_MARKS = re.compile("[，。！？；]")
+_LIST_SEPARATORS = re.compile(r"[、，]")
+
+
 def quotes(text: str) -> list[tuple[int, int, str]]:
     """Top-level quoted spans: ``(open, close_end, kind)`` with kind ``“`` or ``《``.
 
@@ -59,18 +82,20 @@ def quotes(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     stack: list[tuple[int, str]] = []
     pairs = {"”": "“", "》": "《"}
-    for i, c in enumerate(text):
-        if c in "“《":
+    for m in _QUOTE_EVENTS.finditer(text):  # only marks and line breaks change the state
+        c, i = m.group(), m.start()
+        if c == "“" or c == "《":
             stack.append((i, c))
-        elif c in pairs:
-            while stack and stack[-1][1] != pairs[c]:
+        elif c == "\n":
+            stack.clear()
+        else:
+            opener = pairs[c]
+            while stack and stack[-1][1] != opener:
                 stack.pop()
             if stack:
                 s, k = stack.pop()
                 if not stack:
                     out.append((s, i + 1, k))
-        elif c == "\n":
-            stack.clear()
     return out
 
 
@@ -78,6 +103,22 @@ def quotes(text: str) -> list[tuple[int, int, str]]:
 def _head_index() -> tuple[frozenset[str], tuple[int, ...]]:
     heads = frozenset(_heads())
     return heads, tuple(sorted({len(h) for h in heads}, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _run_re() -> re.Pattern[str]:
+    """A run of Han characters without a stop character or 和/与/及 (where a head search stops)."""
+    excluded = re.escape("".join(sorted(STOP_CHARS)) + "和与及")
+    return re.compile(rf"(?:(?![{excluded}])[\u3400-\u9fff])*")
+
+
+def _head_subtype(h: str) -> str | None:
+    """The subtype of the longest program head ``h`` ends with (None if it ends with none)."""
+    heads, lengths = _head_index()
+    for n in lengths:
+        if n <= len(h) and h[-n:] in heads:
+            return _heads()[h[-n:]]
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -89,33 +130,32 @@ def _unquoted_re() -> re.Pattern[str]:
 def _head_after(text: str, pos: int) -> str:
     """The longest run after ``pos`` (≤ 16 Han characters, no delimiter) that ends in a program head."""
     heads, lengths = _head_index()
-    run = ""
-    for c in text[pos:pos + MAX_HEAD_DISTANCE]:
-        if not is_han(c) or c in STOP_CHARS or c in "和与及":
-            break
-        run += c
+    run = _run_re().match(text, pos, pos + MAX_HEAD_DISTANCE).group()  # type: ignore[union-attr]  # * always matches
     for k in range(len(run), 0, -1):
-        if any(L <= k and run[k - L:k] in heads for L in lengths):
-            return run[:k]
+        for n in lengths:
+            if n <= k and run[k - n:k] in heads:
+                return run[:k]
     return ""
 
 
 def _before(text: str, pos: int, words: tuple[str, ...]) -> bool:
-    return any(text.startswith(w, pos - len(w)) for w in words if pos >= len(w))
+    """Whether one of ``words`` ends right before ``pos``."""
+    ws, lengths = _word_index(words)
+    return any(n <= pos and text[pos - n:pos] in ws for n in lengths)
 
 
 def _is_rhetoric(text: str, group: list[tuple[int, int, str]], idx: int, head: str) -> bool:
     ctx = _context()
     s, e, _ = group[idx]
+    res = _context_res()
     content = text[s + 1:e - 1]
-    after = text[group[-1][1]:]
-    if any(q in content for q in ctx["question"]) or content in words("rhetoric.txt"):
+    if res["question"].search(content) or content in _rhetoric():
         return True
-    if any(c in content for c in "，。！？；") or len(content) > 30:
+    if len(content) > 30 or _CLAUSE_MARKS.search(content):
         return True  # reported speech (“过去一下雨，村口那段土路就没法走。”), not a name
-    if _before(text, s, ctx["rhetoric_before"]) or any(after.startswith(w) for w in ctx["rhetoric_after"]):
+    if _before(text, s, ctx["rhetoric_before"]) or res["rhetoric_after"].match(text, group[-1][1]):
         return True
-    items = re.split(r"[、，]", content)
+    items = _LIST_SEPARATORS.split(content)
     if len(items) > 1 and all(len(i) <= 2 for i in items):
         return True
     if head:
@@ -137,6 +177,7 @@ def extract_programs(article: Article, taken: list[Mention] | None = None) -> li
     """
     text = article.text
     busy = [(m.span.start, m.span.end) for m in taken or []]
+    inside_taken = Spans(busy).contains
     out: list[Mention] = []
     qs = quotes(text)
     groups: list[list[tuple[int, int, str]]] = []
@@ -148,7 +189,7 @@ def extract_programs(article: Article, taken: list[Mention] | None = None) -> li
     for group in groups:
         head = _head_after(text, group[-1][1])
         for i, (s, e, kind) in enumerate(group):
-            if any(a <= s and e <= b for a, b in busy):
+            if inside_taken(s, e):
                 continue
             content = text[s + 1:e - 1]
             if kind == "《":
@@ -159,8 +200,7 @@ def extract_programs(article: Article, taken: list[Mention] | None = None) -> li
             if _is_rhetoric(text, group, i, head):
                 continue
             end = e + len(h)
-            subtype = next((st for hh, st in sorted(_heads().items(), key=lambda t: -len(t[0]))
-                            if h.endswith(hh)), None) if h else None
+            subtype = _head_subtype(h) if h else None
             out.append(Mention(article_id=article.id, span=Span(start=s, end=end), surface=text[s:end],
                                type="Program", subtype=subtype, name=content, rule="program-quote"))
         out.extend(_listed_after(article, group, out))
@@ -189,10 +229,11 @@ def _unquoted(article: Article, busy: list[tuple[int, int]]) -> list[Mention]:
     text = article.text
     depth = quote_depth(text)
     heads = _heads()
+    overlaps_busy = Spans(busy).overlaps
     out: list[Mention] = []
     for m in _unquoted_re().finditer(text):
         hs, he = m.span()
-        if depth[hs] or any(a < he and hs < b for a, b in busy):
+        if depth[hs] or overlaps_busy(hs, he):
             continue
         if he < len(text) and is_han(text[he]) and text[he] not in _AFTER_NAME:
             continue  # the head must end the name: not 活动室, 项目建设, 方案确定后

@@ -398,22 +398,19 @@ def quantities_in(text: str, article_id: str = "") -> list[Quantity]:
         p = _interpret(m)
         if p is not None and _acceptable(text, m, p):
             found.append(p)
-    taken = _Regions([(p.start, p.end) for p in found])
-    for m in g.percent.finditer(text):
-        p = _interpret_percent(m)
-        if p is not None and not taken.overlaps(p.start, p.end):
-            found.append(p)
+    if "百分之" in text:  # the percent grammar's one literal: without it the scan finds nothing
+        taken = _Regions([(p.start, p.end) for p in found])
+        for m in g.percent.finditer(text):
+            p = _interpret_percent(m)
+            if p is not None and not taken.overlaps(p.start, p.end):
+                found.append(p)
     found = sorted(
         (p for p in found if not labels.overlaps(p.start, p.end) and not _ocr_broken(text, p.start)),
         key=lambda p: p.start,
     )
     # Clause boundaries outside label quotes; 、 separates clauses only after a figure
     # (镇街老年学校13所、村老年学校25所), not inside a list of nouns (党员、群众代表…谈心谈话260余次).
-    ends = {p.end for p in found}
-    delims = [
-        m.start() for m in _DELIMITERS.finditer(text)
-        if not labels.overlaps(m.start(), m.start() + 1) and (m.group() != "、" or m.start() in ends)
-    ]
+    delims = _clause_delimiters(text, labels, {p.end for p in found})
     starts = [p.start for p in found]
     return [
         Quantity(
@@ -429,6 +426,25 @@ def quantities_in(text: str, article_id: str = "") -> list[Quantity]:
         )
         for p in found
     ]
+
+
+def _clause_delimiters(text: str, labels: _Regions, ends: set[int]) -> list[int]:
+    """Sorted offsets of the clause delimiters of ``text`` outside ``labels``; a 、 only at one of ``ends``.
+
+    Label regions are blanked out first (same length, no delimiter), so one regex scan finds the rest.
+    """
+    if labels.starts:
+        pieces: list[str] = []
+        last = 0
+        for s, e in zip(labels.starts, labels.ends, strict=True):
+            pieces += (text[last:s], "\0" * (e - s))
+            last = e
+        pieces.append(text[last:])
+        text = "".join(pieces)
+    return [i for i in map(_MATCH_START, _DELIMITERS.finditer(text)) if text[i] != "、" or i in ends]
+
+
+_MATCH_START = re.Match.start
 
 
 def _measures(text: str, delims: list[int], starts: list[int], start: int, end: int) -> str | None:
