@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from kg.cache import encode
 from kg.extract import extract
 from kg.gazetteer import Gazetteer
 from kg.layout import layout
@@ -52,6 +53,13 @@ def extract_document(doc: SourceDocument) -> list[ArticleExtraction]:
     out = [extract(a, _GAZETTEER) for a in layout(doc)]
     compact(out)
     return out
+
+
+def extract_for_cache(doc: SourceDocument) -> tuple[list[ArticleExtraction], bytes]:
+    """:func:`extract_document` and the extractions' cache entry (:func:`kg.cache.encode`), both made
+    in the worker, for a build that keeps an extraction cache."""
+    out = extract_document(doc)
+    return out, encode(out)
 
 
 def ordered_map(func: Callable[[T], R], items: Iterable[T], workers: int,

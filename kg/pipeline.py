@@ -28,7 +28,7 @@ from kg.errors import KgError, SourceError
 from kg.gazetteer import Gazetteer
 from kg.iris import DEFAULT_BASE
 from kg.models import ArticleExtraction, KnowledgeBase, SourceDocument
-from kg.parallel import extract_document, init_worker, ordered_map
+from kg.parallel import extract_document, extract_for_cache, init_worker, ordered_map
 from kg.resolve import resolve
 from kg.review import merge_candidates, write_review
 from kg.sources import count_sources, doc_id_stem, iter_sources
@@ -117,9 +117,9 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
     try:
         with bar, collector_paused():  # the extractions hold no cycles; the collector would rescan them
             pending = (work(d) for d in docs())
-            for doc, exs, hit in _fill(pending, gaz_arg, opts.workers):
-                if cache is not None and not hit:
-                    cache.put(doc, exs)  # before curated metadata: the cache holds extraction only
+            for doc, exs, blob in _fill(pending, gaz_arg, opts.workers, cache is not None):
+                if cache is not None and blob is not None:
+                    cache.put_blob(doc, blob)  # made before curated metadata: the cache holds extraction only
                 stats.articles += len(exs)
                 stats.characters += len(doc.text)
                 if curated:
@@ -138,18 +138,21 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
 
 
 def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None]], gazetteer: str | None,
-          workers: int) -> Iterator[tuple[SourceDocument, list[ArticleExtraction], bool]]:
+          workers: int, encode: bool = False
+          ) -> Iterator[tuple[SourceDocument, list[ArticleExtraction], bytes | None]]:
     """Extract the sources the cache did not have, in worker processes, keeping input order.
 
-    Yields ``(doc, extractions, from_cache)``.
+    Yields ``(doc, extractions, blob)``: ``blob`` is None for a source taken from the cache, else,
+    with ``encode``, its new cache entry (:func:`kg.cache.encode`, made by the worker), else ``b""``.
     """
-    def run(item: tuple[SourceDocument, list[ArticleExtraction] | None]) -> list[ArticleExtraction]:
-        return item[1] if item[1] is not None else extract_document(item[0])
-
+    func = extract_for_cache if encode else _no_blob
     if workers <= 1:
         init_worker(gazetteer)
-        for item in pending:
-            yield item[0], run(item), item[1] is not None
+        for doc, cached in pending:
+            if cached is not None:
+                yield doc, cached, None
+            else:
+                yield doc, *func(doc)
         return
     stream = pending
     held: deque[tuple[SourceDocument, list[ArticleExtraction] | None]] = deque()
@@ -160,15 +163,20 @@ def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None
             if item[1] is None:
                 yield item[0]
 
-    results = ordered_map(extract_document, feed(), workers, init_worker, (gazetteer,))
-    for exs in results:
+    results = ordered_map(func, feed(), workers, init_worker, (gazetteer,))
+    for exs, blob in results:
         while held and held[0][1] is not None:
             doc, cached = held.popleft()
-            yield doc, cached, True  # type: ignore[misc]
+            yield doc, cached, None  # type: ignore[misc]
         doc, _ = held.popleft()
-        yield doc, exs, False
+        yield doc, exs, blob
     for doc, cached in held:
-        yield doc, cached, True  # type: ignore[misc]
+        yield doc, cached, None  # type: ignore[misc]
+
+
+def _no_blob(doc: SourceDocument) -> tuple[list[ArticleExtraction], bytes]:
+    """:func:`kg.parallel.extract_document` with an empty cache entry (a build without a cache)."""
+    return extract_document(doc), b""
 
 
 class _Progress:
