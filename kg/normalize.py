@@ -48,7 +48,9 @@ def _fold(c: str) -> str:
 # One translation table: half-width punctuation to full-width, full-width letters and digits to ASCII.
 _TABLE = str.maketrans({**_PUNCT, **{chr(c): _fold(chr(c)) for c in range(0xFF01, 0xFF5F)
                                      if _fold(chr(c)) != chr(c)}})
-_SEPARATOR_BETWEEN_DIGITS = re.compile(r"(?<=\d)[，：](?=\d)")
+# ，or ： between digits; opening with the character class lets the engine skip to candidates fast
+# (the same matches as (?<=\d)[，：](?=\d)).
+_SEPARATOR_BETWEEN_DIGITS = re.compile(r"[，：](?<=\d[，：])(?=\d)")
 # The characters _TABLE changes, as one character class: most texts hold none of them, and a regex
 # scan finds that far faster than str.translate walks a CJK text through a dict table.
 _TRANSLATED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE)) + "]")

@@ -156,7 +156,34 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
 
 _ENUM = re.compile(r"((?:[\u3400-\u9fff]{2,4}、)+[\u3400-\u9fff]{2,4})(?:等)?"
                    r"([0-9]+|[一二两三四五六七八九十]+)个(镇|乡|街道|村|社区)")
+# Where an enumeration can end (3个村, 两个街道), and the characters it is made of (Han, 、, digits).
+_ENUM_TAIL = re.compile(r"个(?:镇|乡|街道|村|社区)")
+_ENUM_RUN = re.compile(r"[\u3400-\u9fff、0-9]*")
 _NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
+
+
+def _enum_matches(text: str) -> list[re.Match[str]]:
+    """``list(_ENUM.finditer(text))``, searching only the runs that end in a count and a level.
+
+    A match is one run of Han characters, 、 and digits ending in 个 + level, and its items are
+    fixed by the 、 between them, so from a given start it can only end at one 个 + level: the
+    search for each such tail starts where its run does and stops at its end.
+    """
+    out: list[re.Match[str]] = []
+    pos = 0
+    n = len(text)
+    rev = ""
+    for t in _ENUM_TAIL.finditer(text):
+        k = t.start()
+        if k < pos:
+            continue
+        rev = rev or text[::-1]
+        run = _ENUM_RUN.match(rev, n - k).end() - (n - k)  # type: ignore[union-attr]  # * always matches
+        m = _ENUM.search(text, max(pos, k - run), t.end())
+        if m is not None:
+            out.append(m)
+            pos = m.end()
+    return out
 
 
 def _count(s: str) -> int:
@@ -177,7 +204,7 @@ def _enumerated(article: Article, taken: list[Mention]) -> list[Mention]:
     text = article.text
     busy = [(t.span.start, t.span.end) for t in taken]
     out: list[Mention] = []
-    for m in _ENUM.finditer(text):
+    for m in _enum_matches(text):
         items = m.group(1).split("、")
         if len(items) != _count(m.group(2)):
             continue
@@ -197,7 +224,12 @@ def _enumerated(article: Article, taken: list[Mention]) -> list[Mention]:
     return out
 
 
-_GROUP = re.compile(r"(?<![0-9])([0-9]{1,2}|[一二三四五六七八九十]{1,3})组(?![长织建通员件成合委])")
+# (?<![0-9])([0-9]{1,2}|[一二三四五六七八九十]{1,3})组(?![长织建通员件成合委]), written to open with a
+# character class, which the regex engine scans for quickly; the lookbehind after the first numeral
+# is the one before it (no digit before the number).
+_GROUP = re.compile(r"[0-9一二三四五六七八九十](?<![0-9][0-9一二三四五六七八九十])"
+                    r"(?:(?<=[0-9])[0-9]?|(?<=[一二三四五六七八九十])[一二三四五六七八九十]{0,2})"
+                    r"组(?![长织建通员件成合委])")
 
 
 def _groups(article: Article, taken: list[Mention]) -> list[Mention]:

@@ -221,7 +221,9 @@ def _chinese(s: str) -> Decimal | None:
     return value
 
 
+@lru_cache(maxsize=4096)
 def _numeral(s: str) -> Decimal | None:
+    """The value of a printed numeral (Decimals are immutable, so one value serves every use)."""
     if s in ("百", "千", "万"):  # 百分之百, 万余人
         return units()[s].factor
     if s[0] in "0123456789０１２３４５６７８９":
@@ -246,20 +248,35 @@ class _Parsed:
     code: str  # the unit of the value: unit.unit, or a rate such as CNY/mu for 元/亩
 
 
+@lru_cache(maxsize=4096)
+def _scaled(num: str, mult: str | None, unit: str, per: str | None) -> tuple[Decimal, Decimal, Decimal, str] | None:
+    """``(value, multiplier, factor, code)`` of a numeral, multiplier, unit and per-unit as printed:
+    the value in base units, the multiplier's value (1 without one), the unit's factor to base units
+    (divided by the per-unit's for a rate) and the unit code (``CNY``, ``CNY/mu``); None when the
+    numeral is not a number. Cached: the same figures recur (Decimals are immutable)."""
+    n = _numeral(num)
+    if n is None:
+        return None
+    table = units()
+    u = table[unit]
+    mult_value = table[mult].factor if mult else Decimal(1)
+    factor, code = u.factor, u.unit
+    if per:  # 2万元/亩: a rate
+        per_unit = table[per]
+        factor, code = factor / per_unit.factor, f"{u.unit}/{per_unit.unit}"
+    return _tidy(n * mult_value * factor), mult_value, factor, code
+
+
 def _interpret(m: re.Match[str]) -> _Parsed | None:
     """Values of a match of the quantity grammar, or None when a numeral is not a number."""
     table = units()
-    unit = table[m["unit"]]
-    n = _numeral(m["num"])
-    if n is None:
+    scaled = _scaled(*m.group("num", "mult", "unit", "per"))
+    if scaled is None:
         return None
-    mult = table[m["mult"]].factor if m["mult"] else Decimal(1)
+    unit = table[m["unit"]]
     start, end = m.start(), m.end()
-    factor, code = unit.factor, unit.unit
-    if m["per"]:  # 2万元/亩: a rate
-        per = table[m["per"]]
-        factor, code = factor / per.factor, f"{unit.unit}/{per.unit}"
-    value: Decimal | None = _tidy(n * mult * factor)
+    value: Decimal | None
+    value, mult, factor, code = scaled
     low: Decimal | None = None
     high: Decimal | None = None
     prefix = m["pre"]
