@@ -26,6 +26,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -279,6 +280,15 @@ class _Emitter:
 
     # -- stages
 
+    @cached_property
+    def article_counts(self) -> dict[str, int]:
+        """Entity key → the number of distinct articles whose graph says they ``schema:mentions`` it."""
+        counts: dict[str, int] = {}
+        for article_id, key in self.mention_spans:  # distinct (article, entity) pairs
+            if article_id in self.articles:
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
     def entity(self, e: Entity) -> None:
         add = self.quads.append
         curated = e.attributes.get(CURATED_ATTRIBUTE) == "true"
@@ -299,6 +309,7 @@ class _Emitter:
         if e.code:
             add((s, KG.divisionCode, literal(e.code), g))
         add((s, KG.linked, literal("true" if e.linked else "false", datatype=XSD.boolean), g))
+        add((s, KG.articleCount, _int(self.article_counts.get(e.key, 0)), g))
         qualified = e.attributes.get("qualified_name") or e.attributes.get("qualifiedName")
         if qualified:
             add((s, KG.qualifiedName, literal(qualified, ZH), g))

@@ -11,7 +11,7 @@ import pytest
 from conftest import BASE
 
 from kg.errors import QueryError
-from kg.models import KnowledgeBase, Mention, Relation, ResolvedMention
+from kg.models import Article, Entity, KnowledgeBase, Mention, Relation, ResolvedMention, Span
 from kg.query import (
     ENGINES,
     Term,
@@ -164,6 +164,67 @@ def test_entities_in_two_articles_and_merge_candidates(tmp_path: Path, kb: Knowl
     assert same(rows_of(path, "merge_candidates", "nameA", "nameB", "evidence")) == [
         ("岳家岭村", "东琴柏村", "test pair")]
 
+
+
+ARTICLE_COUNT = ("PREFIX kg: <https://kg.example.org/ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                 "SELECT ?name ?n WHERE { ?e kg:articleCount ?n ; rdfs:label ?name . FILTER (LANG(?name) = 'zh') } "
+                 "ORDER BY ?name")
+
+
+def test_article_count_is_the_number_of_articles_naming_an_entity(tmp_path: Path, kb: KnowledgeBase) -> None:
+    """kg:articleCount on every entity: distinct articles with a mention of it (conftest: one each, the two
+    articles name nine entities; 山东省, 济宁市, 汶上县, 微山湖 and 济宁日报 are named by none)."""
+    named_once = {"泗水县", "杨柳镇", "岳家岭村", "东琴柏村", "四议两公开", "吴修林", "汶上县财政局", "太白湖新区",
+                  "张雅"}
+    never = {"山东省", "济宁市", "汶上县", "微山湖", "济宁日报"}
+    path = write_exports(to_dataset(kb, BASE), tmp_path / "one", ["turtle"])["turtle"]
+    for engine in ENGINES:
+        _, rows = run_query(path, ARTICLE_COUNT, engine)
+        counts = {str(name): str(n) for name, n in rows}
+        assert counts == {**{name: "1" for name in named_once}, **{name: "0" for name in never}}, engine
+        assert all(n is not None and n.datatype == "http://www.w3.org/2001/XMLSchema#integer"  # type: ignore[attr-defined]
+                   for _, n in rows)
+    # 岳家岭村 named twice in one more article and once in another: 2 articles; 泗水县 still 1
+    a1 = kb.articles[0]
+    village = next(rm for rm in kb.mentions if rm.mention.surface == "岳家岭村")
+    extra = [ResolvedMention(mention=Mention(**{**village.mention.model_dump(), "article_id": "page1-03",
+                                                "span": span}), entity=village.entity)
+             for span in (village.mention.span, Span(start=0, end=4))]
+    more = kb.model_copy(update={"articles": [*kb.articles, a1.model_copy(update={"id": "page1-03", "index": 3})],
+                                 "mentions": [*kb.mentions, *extra]})
+    path = write_exports(to_dataset(more, BASE), tmp_path / "more", ["turtle"])["turtle"]
+    counts = {str(name): str(n) for name, n in run_query(path, ARTICLE_COUNT)[1]}
+    assert counts["岳家岭村"] == "2" and counts["泗水县"] == "1" and counts["山东省"] == "0"
+
+
+def ranked_kb() -> KnowledgeBase:
+    """140 programs: 甲00…甲39 named in three articles, 乙00…乙89 in two, 丙0…丙9 in one. Their keys run the
+    other way (甲00 is program/z139, 乙89 is program/z0 …), so an order by IRI is not an order by name."""
+    names = [f"甲{i:02d}" for i in range(40)] + [f"乙{i:02d}" for i in range(90)] + [f"丙{i}" for i in range(10)]
+    articles_of = {name: 3 if name[0] == "甲" else 2 if name[0] == "乙" else 1 for name in names}
+    keys = {name: f"program/z{len(names) - 1 - i}" for i, name in enumerate(names)}
+    text = "、".join(names)
+    articles = [Article(id=f"p-{a}", source_id="p", index=a, text=text, paragraphs=[Span(start=0, end=len(text))],
+                        source_lines=(1, 1)) for a in (1, 2, 3)]
+    mentions = []
+    for name in names:
+        start = text.index(name)
+        for a in range(1, articles_of[name] + 1):
+            m = Mention(article_id=f"p-{a}", span=Span(start=start, end=start + len(name)), surface=name,
+                        type="Program", subtype="活动", rule="test")
+            mentions.append(ResolvedMention(mention=m, entity=keys[name]))
+    entities = {keys[name]: Entity(key=keys[name], type="Program", subtype="活动", name=name) for name in names}
+    return KnowledgeBase(articles=articles, entities=entities, mentions=mentions)
+
+
+def test_entity_listings_keep_the_100_named_in_most_articles_ties_by_name(tmp_path: Path) -> None:
+    """The hundredth place is a tie (90 programs in two articles for 60 places): the first by name are kept."""
+    path = write_exports(to_dataset(ranked_kb(), BASE), tmp_path, ["turtle"])["turtle"]
+    expected = [(f"甲{i:02d}", "3") for i in range(40)] + [(f"乙{i:02d}", "2") for i in range(60)]
+    assert same(rows_of(path, "entities_in_several_articles", "name", "articles")) == expected
+    assert same(rows_of(path, "entities_by_type", "name", "articles")) == expected
+    assert {row[0] for row in same(rows_of(path, "entities_by_type", "type", "level", "code"))} == {"Program"}
+    assert same(rows_of(path, "entities_by_type", "level", "code"))[0] == ("活动", None)
 
 
 def test_relations_of_one_subject(mode_exports: dict[str, Path]) -> None:
