@@ -9,11 +9,15 @@ organization name is not a program).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from operator import attrgetter
+
 from kg.extract.orgs import extract_orgs
 from kg.extract.people import extract_people
 from kg.extract.places import extract_places
 from kg.extract.programs import extract_programs
 from kg.extract.quantities import extract_quantities
+from kg.extract.spans import Spans
 from kg.gazetteer import Gazetteer
 from kg.models import Article, ArticleExtraction, Mention
 from kg.normalize import matching_text
@@ -26,9 +30,13 @@ def _from_last_place_chain(orgs: list[Mention], places: list[Mention]) -> list[M
     """An organization's name starts at the last run of place names inside it: in
     由前王庄村党支部领办郓城县鑫润食用菌种植专业合作社 the cooperative is 郓城县鑫润…合作社; a name
     opening with a chain of places keeps it whole (泗水县杨柳镇第一书记工作队)."""
+    # administrative areas by start (a stable sort, so equal starts keep their order in ``places``)
+    areas = sorted((p for p in places if p.type == "AdministrativeArea"), key=_START)
+    starts = [p.span.start for p in areas]
     for m in orgs:
-        inner = sorted((p for p in places if m.span.start <= p.span.start and p.span.end <= m.span.end
-                        and p.type == "AdministrativeArea"), key=lambda p: p.span.start)
+        # the areas inside m, by start: those starting in [m.start, m.end] that end by m.end
+        window = areas[bisect_left(starts, m.span.start):bisect_right(starts, m.span.end)]
+        inner = [p for p in window if p.span.end <= m.span.end]
         if not inner or inner[0].span.start != m.span.start:
             continue  # only a name that opens with places is cut at a later run (政协宁阳县委员会 stays whole)
         chain_start = None
@@ -42,6 +50,10 @@ def _from_last_place_chain(orgs: list[Mention], places: list[Mention]) -> list[M
             m.surface = m.surface[cut:]
             m.span = m.span.model_copy(update={"start": chain_start})
     return orgs
+
+
+_START = attrgetter("span.start")
+_ORDER = attrgetter("span.start", "span.end", "type")
 
 
 def extract(article: Article, gazetteer: Gazetteer | None = None) -> ArticleExtraction:
@@ -62,12 +74,10 @@ def extract(article: Article, gazetteer: Gazetteer | None = None) -> ArticleExtr
     places = [p for p in places if p.type != "Place" or not any(
         o.span.start < p.span.start and p.span.end <= o.span.end for o in orgs)]
     programs = extract_programs(seen, orgs + places)
-    mentions: list[Mention] = sorted(people + places + orgs + programs,
-                                     key=lambda m: (m.span.start, m.span.end, m.type))
-    places_at = [(m.span.start, m.span.end) for m in places]
+    mentions: list[Mention] = sorted(people + places + orgs + programs, key=_ORDER)
+    in_place = Spans((m.span.start, m.span.end) for m in places).contains
     # a number inside a place name (梅湾村3组) is part of the name, not a quantity
-    quantities = [q for q in extract_quantities(seen)
-                  if not any(a <= q.span.start and q.span.end <= b for a, b in places_at)]
+    quantities = [q for q in extract_quantities(seen) if not in_place(q.span.start, q.span.end)]
     if seen is not article:
         for m in mentions:
             printed = article.text[m.span.start:m.span.end]

@@ -54,22 +54,30 @@ def left_edge(text: str, end: int, floor: int, max_len: int, allow: str = "",
     # the context word that ends last: the first match in the reversed candidate
     rev = _default_context_re() if context is None else _context_re(context)
     rcand = cand[::-1]
-    pos = 0
-    while (mm := rev.search(rcand, pos)) is not None:
-        if quoted is not None and quoted[n - mm.end()]:
-            pos = mm.start() + 1
-            continue
-        cut = n - mm.start()
-        break
-    # after the last stop character outside quotes: the first one in the reversed candidate
-    for mm in _STOP_RE.finditer(rcand):
-        k = n - 1 - mm.start()
-        if quoted is None or not quoted[k]:
-            cut = max(cut, k + 1)
+    if quoted is None:  # the usual case: no quote, so the first match of each rule is the one
+        if (mm := rev.search(rcand)) is not None:
+            cut = n - mm.start()
+        if (mm := _STOP_RE.search(rcand)) is not None:  # after the last stop character
+            cut = max(cut, n - mm.start())
+        for mm in _COUNTED.finditer(cand):  # 一家果业公司, 12家村级合作社: the count is not part of the name
+            cut = max(cut, mm.end())
+    else:
+        pos = 0
+        while (mm := rev.search(rcand, pos)) is not None:
+            if quoted[n - mm.end()]:
+                pos = mm.start() + 1
+                continue
+            cut = n - mm.start()
             break
-    for mm in _COUNTED.finditer(cand):  # 一家果业公司, 12家村级合作社: the count is not part of the name
-        if mm.end() > cut and (quoted is None or not quoted[mm.start()]):
-            cut = mm.end()
+        # after the last stop character outside quotes: the first one in the reversed candidate
+        for mm in _STOP_RE.finditer(rcand):
+            k = n - 1 - mm.start()
+            if not quoted[k]:
+                cut = max(cut, k + 1)
+                break
+        for mm in _COUNTED.finditer(cand):
+            if mm.end() > cut and not quoted[mm.start()]:
+                cut = mm.end()
     if cut == 0 and i > 0 and text[i - 1].isdigit() and cand[:1] in _MEASURES:
         cut = 1
     start = i + cut

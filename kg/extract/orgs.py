@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from kg.extract.lexicon import table, words
 from kg.extract.names import is_generic, left_edge, quote_depth
+from kg.extract.spans import BY_SPAN
 from kg.models import Article, Mention, Span
 
 UNIQUE_LEVELS = ("省", "市", "县", "区")
@@ -152,4 +153,4 @@ def _short_forms(article: Article, orgs: list[Mention]) -> list[Mention]:
                 out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=short,
                                    type="Organization", subtype=m.subtype, name=full, rule="org-short-form"))
         out = [o for o in out if not (d.start() <= o.span.start < d.end())]  # the definition itself
-    return sorted(out, key=lambda x: (x.span.start, x.span.end))
+    return sorted(out, key=BY_SPAN)

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from kg.extract.lexicon import table, words
 from kg.extract.names import is_han
+from kg.extract.spans import BY_SPAN
 from kg.models import Article, Mention, Span
 
 _BOUNDARY = set("，。；：、！？”）)\n ,;:!?")
@@ -120,7 +121,7 @@ def extract_officials(article: Article) -> list[Mention]:
             taken_spans.append((s, e))
             out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=name, type="Person",
                                subtype=names[name], name=name, rule="name-repeat"))
-    return sorted(out, key=lambda x: (x.span.start, x.span.end))
+    return sorted(out, key=BY_SPAN)
 
 
 _ROSTER_ENTRY = re.compile(r"(?P<title>[\u3400-\u9fff][\u3400-\u9fff \u3000]{0,10}?)[：:]")
@@ -209,4 +210,4 @@ def extract_people(article: Article) -> list[Mention]:
             if not any(a < m.span.end and m.span.start < b for a, b in taken):
                 found.append(m)
                 taken.append((m.span.start, m.span.end))
-    return sorted(found, key=lambda x: (x.span.start, x.span.end))
+    return sorted(found, key=BY_SPAN)

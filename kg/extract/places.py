@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from kg.extract.lexicon import table
 from kg.extract.names import is_generic, is_han, left_edge
+from kg.extract.spans import BY_SPAN
 from kg.gazetteer import Gazetteer
 from kg.models import Article, Mention, Span
 from kg.normalize import matching_text
@@ -151,7 +152,7 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
         if i >= 0:
             out.append(Mention(article_id=article.id, span=Span(start=i, end=i + len(place)),
                                surface=place, type="AdministrativeArea", subtype=None, rule="dateline-place"))
-    return sorted(out, key=lambda x: (x.span.start, x.span.end))
+    return sorted(out, key=BY_SPAN)
 
 
 _ENUM = re.compile(r"((?:[\u3400-\u9fff]{2,4}、)+[\u3400-\u9fff]{2,4})(?:等)?"

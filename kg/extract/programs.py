@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from kg.extract.lexicon import table, words
 from kg.extract.names import STOP_CHARS, is_generic, is_han, left_edge, quote_depth
-from kg.extract.spans import Spans
+from kg.extract.spans import BY_SPAN, Spans
 from kg.models import Article, Mention, Span
 
 MAX_HEAD_DISTANCE = 16
@@ -205,7 +205,7 @@ def extract_programs(article: Article, taken: list[Mention] | None = None) -> li
                                type="Program", subtype=subtype, name=content, rule="program-quote"))
         out.extend(_listed_after(article, group, out))
     out.extend(_unquoted(article, busy + [(m.span.start, m.span.end) for m in out]))
-    return sorted(out, key=lambda m: (m.span.start, m.span.end))
+    return sorted(out, key=BY_SPAN)
 
 
 def _listed_after(article: Article, group: list[tuple[int, int, str]], found: list[Mention]) -> list[Mention]:

@@ -12,6 +12,10 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from itertools import accumulate
+from operator import attrgetter
+
+BY_SPAN = attrgetter("span.start", "span.end")
+"""Sort key of mentions and quantities: ``(span.start, span.end)``."""
 
 
 class Spans:
