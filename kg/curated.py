@@ -206,6 +206,8 @@ def _merge(kb: KnowledgeBase, keep: str, gone: str) -> None:
         if lab != k.name and lab not in k.labels:
             k.labels.append(lab)
     k.attributes["curated"] = "true"
+    if kb.spool is not None:  # the spooled articles' records get it when read
+        kb.spool.fixes.append(("merge", gone, keep))
     for rm in kb.mentions:
         if rm.entity == gone:
             rm.entity = keep
@@ -245,6 +247,8 @@ def apply_curated(kb: KnowledgeBase, curated: list[CuratedFile], problems: list[
                 missing(cf, f"not_entities {ne.name!r}")
             for k in doomed:
                 del kb.entities[k]
+            if kb.spool is not None and doomed:
+                kb.spool.fixes.append(("drop", frozenset(doomed)))
             kb.mentions = [rm for rm in kb.mentions if rm.entity not in doomed]
             kb.relations = [r for r in kb.relations if r.subject not in doomed and r.object not in doomed]
             for q in kb.quantities:
@@ -283,6 +287,8 @@ def apply_curated(kb: KnowledgeBase, curated: list[CuratedFile], problems: list[
             new = old.model_copy(update={"key": new_key, "name": sp.new_name, "labels": [old.name],
                                          "attributes": {**old.attributes, "curated": "true"}})
             kb.entities[new_key] = new
+            if kb.spool is not None:
+                kb.spool.fixes.append(("split", old.key, new_key, frozenset(sp.articles)))
             for rm in kb.mentions:
                 if rm.entity == old.key and rm.mention.article_id in sp.articles:
                     rm.entity = new_key

@@ -15,9 +15,9 @@ import datetime as dt
 import sys
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 EntityType = Literal["AdministrativeArea", "Place", "Organization", "Program", "Person"]
 Qualifier = Literal["exact", "approx", "more_than", "nearly", "at_most", "range"]
@@ -287,3 +287,20 @@ class KnowledgeBase(_Model):
     sources: list[SourceDocument] = Field(default_factory=list)
     merge_candidates: list[dict[str, str]] = Field(
         default_factory=list, description="near-duplicate pairs for review (kg.review.COLUMNS)")
+    _spool: Any = PrivateAttr(default=None)
+
+    @property
+    def spool(self) -> Any:
+        """A :class:`kg.spool.RecordSpool` holding the mentions, quantities and relations of the
+        articles (then not in the lists above; ``relations`` keeps those of no article), or None."""
+        return self._spool
+
+    @spool.setter
+    def spool(self, value: Any) -> None:
+        self._spool = value
+
+    def record_counts(self) -> tuple[int, int, int]:
+        """(mentions, quantities, relations), spooled ones included."""
+        sp = self._spool
+        extra = sp.totals() if sp is not None else (0, 0, 0)
+        return len(self.mentions) + extra[0], len(self.quantities) + extra[1], len(self.relations) + extra[2]

@@ -32,6 +32,7 @@ from kg.parallel import extract_document, extract_for_cache, init_worker, ordere
 from kg.resolve import resolve
 from kg.review import merge_candidates, write_review
 from kg.sources import count_sources, doc_id_stem, iter_sources
+from kg.spool import RecordSpool
 
 
 @dataclass
@@ -84,7 +85,18 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
                     problems: list[str] | None = None, progress: bool = False,
                     curated: list[CuratedFile] | None = None, options: ExtractOptions | None = None,
                     stats: ExtractStats | None = None) -> list[ArticleExtraction]:
-    """Decode, lay out and extract every source under ``paths``, in input order.
+    """Decode, lay out and extract every source under ``paths``, in input order: the list of
+    :func:`iter_extractions` (same arguments)."""
+    return list(iter_extractions(paths, gazetteer, strict=strict, problems=problems, progress=progress,
+                                 curated=curated, options=options, stats=stats))
+
+
+def iter_extractions(paths: Iterable[str | Path], gazetteer: str | Path | None = None, *, strict: bool = False,
+                     problems: list[str] | None = None, progress: bool = False,
+                     curated: list[CuratedFile] | None = None, options: ExtractOptions | None = None,
+                     stats: ExtractStats | None = None) -> Iterator[ArticleExtraction]:
+    """Decode, lay out and extract every source under ``paths``, yielding its articles in input order
+    as they come (a consumer, e.g. resolution, works while the workers go on).
 
     ``gazetteer`` is an optional NBS table path (loaded once per worker). A
     file or corpus line that fails is reported in ``problems`` and skipped
@@ -92,13 +104,14 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
     key is stored are not re-extracted (:mod:`kg.cache`); the rest run in
     ``options.workers`` processes (:mod:`kg.parallel`), with the same result
     as one. Curated ``pages`` entries then override page metadata (after the
-    cache: a curated change never forces re-extraction).
+    cache: a curated change never forces re-extraction). ``stats`` is complete
+    once the generator is exhausted.
     """
     opts = options or ExtractOptions()
     stats = stats if stats is not None else ExtractStats()
     gaz_arg = str(gazetteer) if gazetteer is not None else None
     cache = ExtractionCache(opts.cache, fingerprint(gazetteer)) if opts.cache else None
-    out: list[ArticleExtraction] = []
+    seen: set[str] = set()  # source ids that gave articles (the count of extracted sources without a cache)
 
     def docs() -> Iterator[SourceDocument]:
         for item in iter_sources(paths, opts.include, opts.exclude):
@@ -126,15 +139,16 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
                     stem = doc_id_stem(Path(doc.path))
                     for ex in exs:
                         ex.article.metadata = page_metadata(curated, doc.id, stem, ex.article.metadata)
-                out.extend(exs)
+                if cache is None:
+                    seen.update(ex.article.source_id for ex in exs)
                 bar.advance(len(exs), len(doc.text))
+                yield from exs
     finally:
         if cache is not None:
             stats.cached, stats.extracted = cache.hits, cache.misses
             cache.close()
-    if cache is None:
-        stats.extracted = len({ex.article.source_id for ex in out})
-    return out
+        else:
+            stats.extracted = len(seen)
 
 
 def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None]], gazetteer: str | None,
@@ -232,22 +246,25 @@ class _Progress:
 
 def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None, strict: bool = False,
              problems: list[str] | None = None, progress: bool = False, options: ExtractOptions | None = None,
-             stats: ExtractStats | None = None) -> KnowledgeBase:
+             stats: ExtractStats | None = None, spool: bool = False) -> KnowledgeBase:
     """Run every stage up to resolution and return the :class:`KnowledgeBase`.
 
+    Articles are resolved as extraction yields them (:func:`iter_extractions`).
     Curated files (``curated/*.yaml`` under the source folders) are applied
     after resolution: curated decisions win. Near-duplicates are listed in
-    ``kb.merge_candidates`` for review, not merged. Raises
-    :class:`kg.errors.GazetteerError` for a bad ``gazetteer`` table.
+    ``kb.merge_candidates`` for review, not merged. With ``spool`` the
+    mentions, quantities and relations of the articles are kept on disk in
+    ``kb.spool`` (:mod:`kg.spool`; call ``kb.spool.close()`` when done), not in
+    the KnowledgeBase's lists: memory then holds articles and entities only.
+    Raises :class:`kg.errors.GazetteerError` for a bad ``gazetteer`` table.
     """
     gaz = load_gazetteer(gazetteer)
     problems = problems if problems is not None else []
     curated = load_curated(paths, problems if not strict else None)
-    extractions = extract_sources(paths, gazetteer, strict=strict, problems=problems, progress=progress,
-                                  curated=curated, options=options, stats=stats)
-    gc.freeze()  # the extractions (no cycles) leave the collector's view: it would rescan them at every full pass
-    kb = resolve(extractions, gaz)
-    del extractions  # the KnowledgeBase keeps the articles and mentions it needs
+    extractions = iter_extractions(paths, gazetteer, strict=strict, problems=problems, progress=progress,
+                                   curated=curated, options=options, stats=stats)
+    kb = resolve(extractions, gaz, RecordSpool() if spool else None)
+    gc.freeze()  # what the build keeps (no cycles) leaves the collector's view: it would rescan it at every pass
     apply_curated(kb, curated, problems)
     kb.merge_candidates = merge_candidates(kb)
     gc.freeze()
@@ -258,7 +275,7 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
           gazetteer: str | Path | None = None, strict: bool = False, progress: bool = False,
           workers: int = 1, cache: bool = True, include: Sequence[str] = (),
           exclude: Sequence[str] = (), store: str | Path | None = None,
-          provenance: str = "compact") -> BuildReport:
+          provenance: str = "compact", spool: bool = True) -> BuildReport:
     """Build the graph of ``sources`` and write every export into ``out``.
 
     ``store`` is a directory for an on-disk Oxigraph store of the graph
@@ -270,7 +287,10 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     selectors too; about twice the triples), see :data:`kg.store.PROVENANCE_MODES`.
 
     ``workers`` processes run layout and extraction (the outputs do not depend
-    on it); with ``cache`` the extractions are kept in ``out/.kg-cache.sqlite``
+    on it); with ``spool`` (the default) the articles' mentions, quantities and
+    relations wait on disk between resolution and export (:mod:`kg.spool`), so
+    memory grows with the entities rather than the mentions; the files are the
+    same either way. With ``cache`` the extractions are kept in ``out/.kg-cache.sqlite``
     so a rebuild re-extracts only changed sources. Returns a :class:`BuildReport`
     whose ``counts`` include sources ``extracted`` and ``cached`` and
     ``seconds`` per stage. Raises :class:`KgError` when nothing could be built
@@ -284,7 +304,18 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
                              include=include, exclude=exclude)
     clock = time.perf_counter()
     kb = build_kb(sources, gazetteer=gazetteer, strict=strict, problems=report.problems, progress=progress,
-                  options=options, stats=stats)
+                  options=options, stats=stats, spool=spool)
+    try:
+        return _write(kb, report, sources, out_dir, stats, clock, base_iri, store, provenance, workers, progress)
+    finally:
+        if kb.spool is not None:
+            kb.spool.close()
+
+
+def _write(kb: KnowledgeBase, report: BuildReport, sources: Sequence[str | Path], out_dir: Path,
+           stats: ExtractStats, clock: float, base_iri: str, store: str | Path | None, provenance: str,
+           workers: int, progress: bool) -> BuildReport:
+    """The rest of :func:`build` once the KnowledgeBase is made: exports moved into place, counts."""
     report.seconds["extract+resolve"] = time.perf_counter() - clock
     if not kb.articles:
         raise KgError("no article could be built from " + ", ".join(map(str, sources))
@@ -306,9 +337,9 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
         report.outputs = final
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    report.counts.update({"articles": len(kb.articles), "mentions": len(kb.mentions),
-                          "quantities": len(kb.quantities), "relations": len(kb.relations),
-                          "extracted": stats.extracted, "cached": stats.cached})
+    mentions, quantities, relations = kb.record_counts()
+    report.counts.update({"articles": len(kb.articles), "mentions": mentions, "quantities": quantities,
+                          "relations": relations, "extracted": stats.extracted, "cached": stats.cached})
     for ent in kb.entities.values():
         report.counts[ent.type] = report.counts.get(ent.type, 0) + 1
     return report
@@ -355,7 +386,7 @@ def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str
         sample = sample_kb(kb, VALIDATE_SAMPLE)
         data = QuadData.from_kb(sample, base_iri, provenance=provenance)
         validation, scope = validate_quads(data)  # SHACL, schema/shapes.ttl
-        report.validated = scope if sample is kb else (
+        report.validated = scope if sample is kb or sum(kb.record_counts()) <= VALIDATE_SAMPLE else (
             f"a sample: {len(sample.articles)} of {len(kb.articles)} articles and the {len(sample.entities)} "
             f"entities they name ({len(data)} of {files.quads} quads)")
         violations = len(validation.violations)
@@ -385,9 +416,12 @@ def sample_kb(kb: KnowledgeBase, limit: int = VALIDATE_SAMPLE) -> KnowledgeBase:
     KnowledgeBase for SHACL validation: the first articles (input order) up to ``limit`` of those
     records, every entity they name with its ancestors (``Entity.parent``), and the relations among
     those entities that belong to no article (curated facts, merge candidates). Deterministic."""
-    if len(kb.mentions) + len(kb.quantities) + len(kb.relations) <= limit:
-        return kb
+    spool = kb.spool
+    if sum(kb.record_counts()) <= limit:
+        return kb if spool is None else _unspooled(kb, len(kb.articles))
     per_article: dict[str, int] = {}
+    if spool is not None:
+        per_article = dict(zip((a.id for a in kb.articles), spool.record_sizes(), strict=True))
     ids = [rm.mention.article_id for rm in kb.mentions] + [q.article_id for q in kb.quantities]
     for article_id in ids + [r.article_id for r in kb.relations if r.article_id is not None]:
         per_article[article_id] = per_article.get(article_id, 0) + 1
@@ -398,12 +432,13 @@ def sample_kb(kb: KnowledgeBase, limit: int = VALIDATE_SAMPLE) -> KnowledgeBase:
             break
         chosen.add(a.id)
         total += per_article.get(a.id, 0)
-    mentions = [rm for rm in kb.mentions if rm.mention.article_id in chosen]
-    quantities = [q for q in kb.quantities if q.article_id in chosen]
+    head = _unspooled(kb, len(chosen)) if spool is not None else kb  # the chosen articles come first
+    mentions = [rm for rm in head.mentions if rm.mention.article_id in chosen]
+    quantities = [q for q in head.quantities if q.article_id in chosen]
     keys = {rm.entity for rm in mentions}
     for q in quantities:
         keys.update(([q.subject] if q.subject else []) + list(getattr(q, "recipients", None) or []))
-    relations = [r for r in kb.relations if r.article_id in chosen]
+    relations = [r for r in head.relations if r.article_id in chosen]
     keys.update(k for r in relations for k in (r.subject, r.object))
     names = {n for a in kb.articles if a.id in chosen for n in (*a.correspondents, *a.photographers)}
     keys.update(k for k, e in kb.entities.items() if e.type == "Person" and (e.name in names
@@ -422,3 +457,18 @@ def sample_kb(kb: KnowledgeBase, limit: int = VALIDATE_SAMPLE) -> KnowledgeBase:
                          sources=[d for d in kb.sources if d.id in sources],
                          merge_candidates=[row for row in kb.merge_candidates
                                            if row.get("key_a") in keys and row.get("key_b") in keys])
+
+
+def _unspooled(kb: KnowledgeBase, n: int) -> KnowledgeBase:
+    """An in-memory KnowledgeBase of the first ``n`` articles of a spooled ``kb`` with their records
+    (read from ``kb.spool``), every entity, and the relations of no article after theirs."""
+    spool = kb.spool
+    out = KnowledgeBase(articles=kb.articles[:n], entities=kb.entities, sources=kb.sources,
+                        merge_candidates=kb.merge_candidates)
+    for i in range(n):
+        rec = spool.records(i)
+        out.mentions.extend(rec.mentions)
+        out.quantities.extend(rec.quantities)
+        out.relations.extend(rec.relations)
+    out.relations.extend(kb.relations)
+    return out

@@ -47,6 +47,7 @@ from kg.models import (
     compact,
 )
 from kg.normalize import matching_text
+from kg.spool import ArticleRecords, RecordSpool
 
 COUNTY_KINDS = ("县", "区", "县级市", "功能区", "旗")
 TOWN_KINDS = ("镇", "乡", "街道")
@@ -557,34 +558,71 @@ class Resolver:
                     self._relation(a.entity, "locatedIn", b.entity, b.mention)
 
     # -- driver -------------------------------------------------------------
-    def _page_region(self, extractions: list[ArticleExtraction]) -> None:
-        metas = [ex.article.metadata for ex in extractions if ex.article.metadata.newspaper]
-        for meta in metas:
-            paper = meta.newspaper or ""
-            for suffix in ("日报", "晚报", "都市报", "年鉴", "报", "志"):
-                if paper.endswith(suffix):
-                    divs = self.gaz.lookup_short(paper[: -len(suffix)]) or self.gaz.lookup(paper[: -len(suffix)])
-                    if len(divs) == 1:
-                        self.region = divs[0].code
-                        return
-                    break
+    def _page_region(self, ex: ArticleExtraction) -> bool:
+        """Set the build's region from ``ex``'s newspaper (济宁日报 → 济宁市) if it names exactly one
+        division; True once it did. The first article that does decides, for every article."""
+        paper = ex.article.metadata.newspaper or ""
+        for suffix in ("日报", "晚报", "都市报", "年鉴", "报", "志"):
+            if paper.endswith(suffix):
+                divs = self.gaz.lookup_short(paper[: -len(suffix)]) or self.gaz.lookup(paper[: -len(suffix)])
+                if len(divs) == 1:
+                    self.region = divs[0].code
+                    return True
+                break
+        return False
 
-    def resolve(self, extractions: Iterable[ArticleExtraction]) -> KnowledgeBase:
-        """Resolve every article's mentions and quantities; returns the knowledge base."""
-        exs = list(extractions)
+    def resolve(self, extractions: Iterable[ArticleExtraction], spool: RecordSpool | None = None) -> KnowledgeBase:
+        """Resolve every article's mentions and quantities; returns the knowledge base.
+
+        ``extractions`` is consumed as it comes (a generator of a running extraction is fine): articles
+        are resolved in order once the region is known (:meth:`_page_region`: until an article's
+        newspaper names it, the articles read are held). With ``spool``, each article's mentions,
+        quantities and relations go to it once the article is resolved (:class:`kg.spool.RecordSpool`,
+        attached as ``kb.spool``), and the KnowledgeBase keeps articles, entities and the relations of
+        no article; without, they stay in ``kb.mentions``, ``kb.quantities`` and ``kb.relations``.
+        """
         kb = self.kb
+        kb.spool = spool
+        held: list[ArticleExtraction] = []
+        found = False
         with collector_paused():
-            self._page_region(exs)
-            for ex in exs:
-                counts = len(kb.mentions), len(kb.relations)
-                self._article(ex)
-                # shrink the article's new records now, so the build never holds them all at full
-                # size (kg.models.compact: values unchanged, later assignments stay safe)
-                compact(kb.mentions[counts[0]:], deep=False)  # their Mentions come compacted (kg.parallel)
-                compact(kb.relations[counts[1]:])
+            for ex in extractions:
+                if not found:
+                    held.append(ex)
+                    found = self._page_region(ex)
+                    if not found:
+                        continue
+                    for early in held:
+                        self._one(early)
+                    held = []
+                    continue
+                self._one(ex)
+            for early in held:  # no newspaper named a region
+                self._one(early)
             compact(kb.entities.values())
             kb.entities = dict(sorted(kb.entities.items()))
+        if spool is not None:
+            spool.seal()
         return kb
+
+    def _one(self, ex: ArticleExtraction) -> None:
+        """Resolve one article; shrink its new records (:func:`kg.models.compact`: values unchanged,
+        later assignments stay safe) or move them to the spool."""
+        kb, spool = self.kb, self.kb.spool
+        counts = len(kb.mentions), len(kb.quantities), len(kb.relations)
+        self._article(ex)
+        compact(kb.mentions[counts[0]:], deep=False)  # their Mentions come compacted (kg.parallel)
+        compact(kb.relations[counts[2]:])
+        if spool is None:
+            return
+        a = ex.article.id
+        mine: list[Relation] = []
+        others: list[Relation] = []
+        for r in kb.relations[counts[2]:]:
+            (mine if r.article_id == a else others).append(r)
+        spool.append(a, ArticleRecords(kb.mentions[counts[0]:], kb.quantities[counts[1]:], mine))
+        del kb.mentions[counts[0]:], kb.quantities[counts[1]:], kb.relations[counts[2]:]
+        kb.relations.extend(others)
 
     def _article(self, ex: ArticleExtraction) -> None:
         """Resolve one article's mentions and quantities into the knowledge base, in order."""
@@ -648,6 +686,7 @@ class Resolver:
         self._attribute(a.text, home, topic, resolved, ex.quantities)
 
 
-def resolve(extractions: Iterable[ArticleExtraction], gazetteer: Gazetteer | None = None) -> KnowledgeBase:
-    """Resolve extractions into a :class:`KnowledgeBase` (see :class:`Resolver`)."""
-    return Resolver(gazetteer).resolve(extractions)
+def resolve(extractions: Iterable[ArticleExtraction], gazetteer: Gazetteer | None = None,
+            spool: RecordSpool | None = None) -> KnowledgeBase:
+    """Resolve extractions into a :class:`KnowledgeBase` (see :class:`Resolver` and its ``resolve``)."""
+    return Resolver(gazetteer).resolve(extractions, spool)

@@ -90,6 +90,11 @@ def merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
     for rm in kb.mentions:
         if rm.entity in wanted:
             where.setdefault(rm.entity, []).append(f"{rm.mention.article_id}@{rm.mention.span.start}")
+    if kb.spool is not None and wanted:  # the mentions of spooled articles
+        for rec in kb.spool.light():
+            for key, start in rec.mentions:
+                if key in wanted:
+                    where.setdefault(key, []).append(f"{rec.article_id}@{start}")
     first_three = {k: sorted(places)[:3] for k, places in where.items()}
     rows = []
     for ka, kb_, etype, parent in found:

@@ -584,12 +584,25 @@ class GraphPieces:
             yield sorted(set(held[g]))
 
     def article(self, i: int) -> list[Quad]:
-        """The graph of ``kb.articles[i]`` as one piece."""
+        """The graph of ``kb.articles[i]`` as one piece (its records read from ``kb.spool`` when the
+        KnowledgeBase has one, else from its lists)."""
         e = self.emitter
         article = self.kb.articles[i]
         e.quads = []
         e.article(article)
-        e.records(*self.by_article.get(article.id, ([], [], [])))
+        spool = self.kb.spool
+        if spool is None:
+            e.records(*self.by_article.get(article.id, ([], [], [])))
+        else:
+            rec = spool.records(i)
+            spans: dict[tuple[str, str], list[Span]] = {}  # for the relations' supporting mentions
+            for rm in rec.mentions:
+                spans.setdefault((rm.mention.article_id, rm.entity), []).append(rm.mention.span)
+            kept, e.mention_spans = e.mention_spans, spans
+            try:
+                e.records(rec.mentions, rec.quantities, rec.relations)
+            finally:
+                e.mention_spans = kept
         quads, e.quads = e.quads, []
         return sorted(set(quads))
 

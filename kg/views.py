@@ -359,12 +359,15 @@ def _kb_view_parts(kb: KnowledgeBase, base_iri: str) -> tuple[_ViewNodes, _ViewE
     dates = _kb_article_dates(kb)
     mentioned_in: dict[str, int] = defaultdict(int)  # entity key → number of articles mentioning it
     first_date: dict[str, str] = {}  # entity key → the earliest date of those articles
-    for key, mentioned in {(rm.entity, rm.mention.article_id) for rm in kb.mentions}:
-        if key in entities and mentioned in article_ids:
+    def mentioned(key: str, article: str) -> None:  # once per distinct (entity, article)
+        if key in entities and article in article_ids:
             mentioned_in[key] += 1
-            when = dates.get(mentioned)
+            when = dates.get(article)
             if when and (key not in first_date or when < first_date[key]):
                 first_date[key] = when
+
+    for key, article in {(rm.entity, rm.mention.article_id) for rm in kb.mentions}:
+        mentioned(key, article)
 
     triples: set[tuple[str, str, str]] = set()
     for key, e in entities.items():
@@ -374,25 +377,34 @@ def _kb_view_parts(kb: KnowledgeBase, base_iri: str) -> tuple[_ViewNodes, _ViewE
     records: dict[tuple[str, str, str], set[tuple[Any, ...]]] = defaultdict(set)
     record_date: dict[tuple[str, str, str], str] = {}  # the earliest date of a triple's records
     predicates: dict[str, str | None] = {}
-    for r in kb.relations:
-        subject, obj, name, article = r.subject, r.object, r.predicate, r.article_id
+
+    def relation(subject: str, name: str, obj: str, article: str | None, span: tuple[int, ...], rule: str) -> None:
         if subject not in entities or obj not in entities or subject == obj:
-            continue
+            return
         if name not in predicates:
             predicates[name] = _relation_predicate(name)
         predicate = predicates[name]
         if predicate is None:
-            continue
+            return
         t = (iris[subject], predicate, iris[obj])
         triples.add(t)
         if article is not None and article in article_ids:
-            evidence = r.evidence
-            records[t].add((article, subject, name, obj, *((evidence.start, evidence.end) if evidence else ())))
+            records[t].add((article, subject, name, obj, *span))
             date = dates.get(article)
             if date and (t not in record_date or date < record_date[t]):
                 record_date[t] = date
-        elif name == MERGE_CANDIDATE or r.rule.startswith(CURATED_RULE_PREFIX):
-            records[t].add(("curated" if r.rule.startswith(CURATED_RULE_PREFIX) else "entities", subject, name, obj))
+        elif name == MERGE_CANDIDATE or rule.startswith(CURATED_RULE_PREFIX):
+            records[t].add(("curated" if rule.startswith(CURATED_RULE_PREFIX) else "entities", subject, name, obj))
+
+    for r in kb.relations:
+        relation(r.subject, r.predicate, r.object, r.article_id,
+                 (r.evidence.start, r.evidence.end) if r.evidence else (), r.rule)
+    if kb.spool is not None:  # the records of spooled articles, one article at a time
+        for rec in kb.spool.light():
+            for key in {key for key, _ in rec.mentions}:
+                mentioned(key, rec.article_id)
+            for s, p, o, start, end, rule in rec.relations:
+                relation(s, p, o, rec.article_id, () if start is None else (start, end), rule)  # type: ignore[arg-type]
 
     # The export spelled every name just before, in key order, and kg.iris keeps the latest spellings in
     # an LRU cache: asking in reverse key order finds those still cached before computing the others.

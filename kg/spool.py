@@ -1,0 +1,214 @@
+"""Per-article records kept on disk during a build, so memory holds entities, not mentions.
+
+A build of 10⁵ articles resolves ~2.6 M mentions, ~1.5 M quantities and ~1 M
+relations; as Pydantic objects they take ~5 GiB. The entities (a few per
+article) are what resolution needs to keep; an article's mentions, quantities
+and relations are final once the article is resolved. :class:`RecordSpool`
+takes them then (``Resolver(spool=…)``), writes them to an anonymous
+temporary file and gives them back one article at a time:
+
+* :meth:`RecordSpool.records` — the models (pickled), for the RDF of one
+  article graph (:class:`kg.store.GraphPieces`); readable from forked worker
+  processes (``os.pread`` on the inherited file descriptor);
+* :meth:`RecordSpool.light` — plain tuples (``marshal``, ~20× faster to read),
+  for the passes over every article: Gephi views (:mod:`kg.views`), merge
+  candidates' evidence (:mod:`kg.review`).
+
+Curated decisions applied after resolution (:func:`kg.curated.apply_curated`)
+reach spooled records as :attr:`RecordSpool.fixes`, replayed on every read:
+``("drop", keys)`` (not-entities), ``("merge", gone, keep)`` and
+``("split", old, new, article_ids)``, in the order they were made, with the
+same effect as on an in-memory KnowledgeBase (a test compares every output
+file byte for byte).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import pickle
+import tempfile
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.models import Quantity, Relation, ResolvedMention
+
+__all__ = ["ArticleRecords", "LightRecords", "RecordSpool"]
+
+Fix = tuple[Any, ...]
+"""A curated decision replayed on spooled records: ``("drop", frozenset[str])``,
+``("merge", gone, keep)`` or ``("split", old, new, frozenset[str] of article ids)``."""
+
+LightMention = tuple[str, int]
+"""(entity key, span start) of a mention."""
+
+LightRelation = tuple[str, str, str, int | None, int | None, str]
+"""(subject, predicate, object, evidence start, evidence end, rule) of a relation of the article."""
+
+
+@dataclass
+class ArticleRecords:
+    """One article's resolved records, in the order resolution made them."""
+
+    mentions: list[ResolvedMention] = field(default_factory=list)
+    quantities: list[Quantity] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+
+
+@dataclass
+class LightRecords:
+    """One article's records as plain tuples: :data:`LightMention` and :data:`LightRelation`."""
+
+    article_id: str
+    mentions: list[LightMention]
+    relations: list[LightRelation]
+
+
+class RecordSpool:
+    """Append-only store of :class:`ArticleRecords` by article index (0, 1, … in resolution order).
+
+    The file is an anonymous temporary file (removed by the OS when closed or
+    when the process ends). ``counts`` are the totals of mentions, quantities
+    and relations added (:meth:`totals` applies the curated fixes). Raises OSError when the temporary folder is full.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="kg-spool-")
+        self._fd = self._file.fileno()
+        self._offsets = array("q", [0])  # record i: full blob, then light blob, ends at offsets[i + 1]
+        self._split = array("q")  # where record i's light blob starts
+        self._end = 0
+        self._ids: list[str] = []
+        self.counts = {"mentions": 0, "quantities": 0, "relations": 0}
+        self._quantities = array("q")  # quantities per article
+        self.fixes: list[Fix] = []
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def append(self, article_id: str, records: ArticleRecords) -> None:
+        """Add the next article's records (written at once; the objects can then be dropped)."""
+        full = pickle.dumps((records.mentions, records.quantities, records.relations), pickle.HIGHEST_PROTOCOL)
+        light = marshal.dumps((
+            [(rm.entity, rm.mention.span.start) for rm in records.mentions],
+            [(r.subject, r.predicate, r.object, r.evidence.start if r.evidence else None,
+              r.evidence.end if r.evidence else None, r.rule) for r in records.relations]))
+        self._file.write(full)
+        self._file.write(light)
+        self._split.append(self._end + len(full))
+        self._end += len(full) + len(light)
+        self._offsets.append(self._end)
+        self._ids.append(article_id)
+        n = len(records.mentions), len(records.quantities), len(records.relations)
+        self.counts["mentions"] += n[0]
+        self.counts["quantities"] += n[1]
+        self.counts["relations"] += n[2]
+        self._quantities.append(n[1])
+
+    def seal(self) -> None:
+        """Flush writes, so that reads (here or in forked processes) see every record."""
+        self._file.flush()
+
+    def close(self) -> None:
+        """Remove the file."""
+        self._file.close()
+
+    def totals(self) -> tuple[int, int, int]:
+        """(mentions, quantities, relations) in the spool, curated fixes applied."""
+        if not self.fixes:
+            return self.counts["mentions"], self.counts["quantities"], self.counts["relations"]
+        mentions = relations = 0
+        for rec in self.light():
+            mentions += len(rec.mentions)
+            relations += len(rec.relations)
+        return mentions, self.counts["quantities"], relations
+
+    def record_sizes(self) -> Iterator[int]:
+        """Mentions + quantities + relations of each article, in order, curated fixes applied."""
+        for n, rec in zip(self._quantities, self.light(), strict=True):
+            yield n + len(rec.mentions) + len(rec.relations)
+
+    def records(self, i: int) -> ArticleRecords:
+        """Article ``i``'s records as new model objects, curated fixes applied."""
+        start, split = self._offsets[i], self._split[i]
+        mentions, quantities, relations = pickle.loads(os.pread(self._fd, split - start, start))
+        out = ArticleRecords(mentions, quantities, relations)
+        for fix in self.fixes:
+            _apply(fix, self._ids[i], out)
+        return out
+
+    def light(self) -> Iterator[LightRecords]:
+        """Every article's :class:`LightRecords`, in order, curated fixes applied."""
+        for i, article_id in enumerate(self._ids):
+            start, end = self._split[i], self._offsets[i + 1]
+            mentions, relations = marshal.loads(os.pread(self._fd, end - start, start))
+            out = LightRecords(article_id, mentions, relations)
+            for fix in self.fixes:
+                _apply_light(fix, out)
+            yield out
+
+
+def _apply(fix: Fix, article_id: str, rec: ArticleRecords) -> None:
+    """One curated decision on one article's records, as :func:`kg.curated.apply_curated` makes it on
+    the lists of an in-memory KnowledgeBase."""
+    kind = fix[0]
+    if kind == "drop":
+        doomed = fix[1]
+        rec.mentions = [rm for rm in rec.mentions if rm.entity not in doomed]
+        rec.relations = [r for r in rec.relations if r.subject not in doomed and r.object not in doomed]
+        for q in rec.quantities:
+            q.subject = None if q.subject in doomed else q.subject
+            q.recipients = [x for x in q.recipients if x not in doomed]
+    elif kind == "merge":
+        gone, keep = fix[1], fix[2]
+        for rm in rec.mentions:
+            if rm.entity == gone:
+                rm.entity = keep
+        for r in rec.relations:
+            r.subject = keep if r.subject == gone else r.subject
+            r.object = keep if r.object == gone else r.object
+        for q in rec.quantities:
+            q.subject = keep if q.subject == gone else q.subject
+            q.recipients = [keep if x == gone else x for x in q.recipients]
+        seen: set[tuple[str, str, str]] = set()  # the article id is the same for all: (s, p, o) is the key
+        kept = []
+        for r in rec.relations:
+            sig = (r.subject, r.predicate, r.object)
+            if r.subject == r.object or sig in seen:
+                continue
+            seen.add(sig)
+            kept.append(r)
+        rec.relations = kept
+    elif kind == "split":
+        old, new, articles = fix[1], fix[2], fix[3]
+        if article_id in articles:
+            for rm in rec.mentions:
+                if rm.entity == old:
+                    rm.entity = new
+
+
+def _apply_light(fix: Fix, rec: LightRecords) -> None:
+    """:func:`_apply` on light records."""
+    kind = fix[0]
+    if kind == "drop":
+        doomed = fix[1]
+        rec.mentions = [m for m in rec.mentions if m[0] not in doomed]
+        rec.relations = [r for r in rec.relations if r[0] not in doomed and r[2] not in doomed]
+    elif kind == "merge":
+        gone, keep = fix[1], fix[2]
+        rec.mentions = [(keep, m[1]) if m[0] == gone else m for m in rec.mentions]
+        seen: set[tuple[str, str, str]] = set()
+        kept = []
+        for s, p, o, start, end, rule in rec.relations:
+            s, o = keep if s == gone else s, keep if o == gone else o
+            if s == o or (s, p, o) in seen:
+                continue
+            seen.add((s, p, o))
+            kept.append((s, p, o, start, end, rule))
+        rec.relations = kept
+    elif kind == "split":
+        old, new, articles = fix[1], fix[2], fix[3]
+        if rec.article_id in articles:
+            rec.mentions = [(new, m[1]) if m[0] == old else m for m in rec.mentions]

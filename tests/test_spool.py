@@ -1,0 +1,110 @@
+"""kg.spool: a build whose records wait on disk writes the same files as one that keeps them in memory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.pipeline import build, build_kb, sample_kb
+from kg.spool import ArticleRecords, RecordSpool
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ROOT / "tests" / "pages"
+
+# a curated file exercising every decision that rewrites records: a merge, an alias merge, a
+# not-entity, a split (of the county named in both articles of the sample page) and a fact
+CURATED = """\
+merges:
+  - keep: 西柳庄村
+    merge: [西柳村]
+aliases:
+  - alias: 山东省农业科学院
+    name: 省农科院
+not_entities:
+  - name: 刨根问底
+    type: Program
+splits:
+  - name: 泗水县
+    new_name: 泗水县（另一）
+    articles: [{article}]
+facts:
+  - subject: 汶上县财政局
+    predicate: memberOf
+    object: 汶上县
+"""
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
+
+
+def _same_build(sources: list[Path], tmp_path: Path, **kw: object) -> dict[str, int]:
+    memory = build(sources, tmp_path / "memory", spool=False, cache=False, **kw)  # type: ignore[arg-type]
+    spooled = build(sources, tmp_path / "spooled", spool=True, cache=False, **kw)  # type: ignore[arg-type]
+    a, b = _files(tmp_path / "memory"), _files(tmp_path / "spooled")
+    assert sorted(a) == sorted(b)
+    for name in a:
+        assert a[name] == b[name], f"{name} differs between the in-memory and the spooled build"
+    assert memory.counts == spooled.counts
+    assert memory.validated == spooled.validated
+    return spooled.counts
+
+
+def test_spooled_build_writes_the_same_files_for_the_sample_page(tmp_path: Path) -> None:
+    counts = _same_build([ROOT / "sources"], tmp_path)
+    assert counts["articles"] > 1 and counts["mentions"] > 100 and counts["relations"] > 10
+
+
+def test_spooled_build_writes_the_same_files_with_curated_decisions(tmp_path: Path) -> None:
+    src = tmp_path / "sources"
+    (src / "curated").mkdir(parents=True)
+    shutil.copy(ROOT / "sources" / "jining-daily-page.txt", src)
+    shutil.copy(ROOT / "sources" / "jining-daily-page.meta.yaml", src)
+    kb = build_kb([src])
+    article = next(a.id for a in kb.articles if any(rm.entity.endswith("370831") and rm.mention.article_id == a.id
+                                                  for rm in kb.mentions))
+    (src / "curated" / "decisions.yaml").write_text(CURATED.format(article=article), encoding="utf-8")
+    spooled = build_kb([src], spool=True)
+    assert spooled.spool is not None and [f[0] for f in spooled.spool.fixes] == ["drop", "merge", "split"]
+    spooled.spool.close()
+    _same_build([src], tmp_path / "out")
+
+
+@pytest.mark.parametrize("provenance", ["compact", "full"])
+def test_spooled_build_writes_the_same_files_for_the_test_pages(tmp_path: Path, provenance: str) -> None:
+    _same_build([PAGES], tmp_path, provenance=provenance, workers=2)
+
+
+def test_sample_of_a_spooled_kb_equals_the_sample_of_the_in_memory_kb() -> None:
+    memory = build_kb([ROOT / "sources"])
+    spooled = build_kb([ROOT / "sources"], spool=True)
+    assert spooled.spool is not None and not spooled.mentions
+    for limit in (50, 400, 10_000):
+        a, b = sample_kb(memory, limit), sample_kb(spooled, limit)
+        assert [x.id for x in a.articles] == [x.id for x in b.articles]
+        assert a.mentions == b.mentions and a.quantities == b.quantities
+        assert sorted(a.entities) == sorted(b.entities)
+        assert sorted(map(repr, a.relations)) == sorted(map(repr, b.relations))
+    assert memory.record_counts() == spooled.record_counts()
+    spooled.spool.close()
+
+
+def test_spool_gives_back_what_it_took() -> None:
+    kb = build_kb([ROOT / "sources"])
+    spool = RecordSpool()
+    for a in kb.articles:
+        spool.append(a.id, ArticleRecords([rm for rm in kb.mentions if rm.mention.article_id == a.id],
+                                          [q for q in kb.quantities if q.article_id == a.id],
+                                          [r for r in kb.relations if r.article_id == a.id]))
+    spool.seal()
+    assert len(spool) == len(kb.articles)
+    for i, a in enumerate(kb.articles):
+        rec = spool.records(i)
+        assert rec.mentions == [rm for rm in kb.mentions if rm.mention.article_id == a.id]
+        assert rec.quantities == [q for q in kb.quantities if q.article_id == a.id]
+    light = list(spool.light())
+    assert [x.article_id for x in light] == [a.id for a in kb.articles]
+    assert sum(len(x.mentions) for x in light) == len(kb.mentions) == spool.counts["mentions"]
+    spool.close()
