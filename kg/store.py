@@ -287,6 +287,12 @@ class _Emitter:
         for article_id, key in self.mention_spans:  # distinct (article, entity) pairs
             if article_id in self.articles:
                 counts[key] = counts.get(key, 0) + 1
+        spool = self.kb.spool
+        if spool is not None:  # the mentions of spooled articles (kg.spool)
+            for rec in spool.light():
+                if rec.article_id in self.articles:
+                    for key in {key for key, _ in rec.mentions}:
+                        counts[key] = counts.get(key, 0) + 1
         return counts
 
     def entity(self, e: Entity) -> None:
