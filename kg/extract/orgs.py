@@ -22,8 +22,8 @@ from functools import lru_cache
 
 from kg.extract.lexicon import table, words
 from kg.extract.names import is_generic, left_edge, quote_depth
-from kg.extract.spans import BY_SPAN
-from kg.models import Article, Mention, Span
+from kg.extract.spans import BY_SPAN, mention
+from kg.models import Article, Mention
 
 UNIQUE_LEVELS = ("省", "市", "县", "区")
 # A town, street or village has one of each of these: 镇党委 or 村党支部 printed alone is the local one.
@@ -122,7 +122,7 @@ def extract_orgs(article: Article) -> list[Mention]:
             continue  # (a quoted modifier makes a name: “红色物业”联盟)
         if out and out[-1].span.end == start and head in CONTAINER_HEADS:
             start = out[-1].span.start  # 县老年大学 + 教育联盟
-        out.append(Mention(article_id=article.id, span=Span(start=start, end=he), surface=text[start:he],
+        out.append(mention(start, he, article_id=article.id, surface=text[start:he],
                            type="Organization", subtype=subtype, rule=f"org-head:{head}"))
         floor = he
     return _short_forms(article, out)
@@ -150,7 +150,7 @@ def _short_forms(article: Article, orgs: list[Mention]) -> list[Mention]:
             if same:
                 same[0].name, same[0].rule = full, "org-short-form"
             elif not any(o.span.start < e and s < o.span.end for o in out):
-                out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=short,
+                out.append(mention(s, e, article_id=article.id, surface=short,
                                    type="Organization", subtype=m.subtype, name=full, rule="org-short-form"))
         out = [o for o in out if not (d.start() <= o.span.start < d.end())]  # the definition itself
     return sorted(out, key=BY_SPAN)

@@ -23,8 +23,8 @@ from functools import lru_cache
 
 from kg.extract.lexicon import table, words
 from kg.extract.names import is_han
-from kg.extract.spans import BY_SPAN
-from kg.models import Article, Mention, Span
+from kg.extract.spans import BY_SPAN, mention
+from kg.models import Article, Mention
 
 _BOUNDARY = set("，。；：、！？”）)\n ,;:!?")
 _JURISDICTION = re.compile(r"(?:该|本|全)?([县市区镇乡村])$")
@@ -100,7 +100,7 @@ def extract_officials(article: Article) -> list[Mention]:
             org_text = text[start:ts] + row["org"]
             if text.startswith(org_text, start):
                 kind = "党组织" if "党" in org_text or org_text.endswith("委") else "政府部门"
-                out.append(Mention(article_id=article.id, span=Span(start=start, end=start + len(org_text)),
+                out.append(mention(start, start + len(org_text), article_id=article.id,
                                    surface=org_text, type="Organization", subtype=kind, rule="title-org"))
         # a chain of titles (县委副书记、县长王某): the name follows the last one
         span = _name_at(text, te)
@@ -109,7 +109,7 @@ def extract_officials(article: Article) -> list[Mention]:
         ns, ne = span
         name = text[ns:ne].replace(" ", "").replace("\u3000", "")
         names.setdefault(name, title)
-        out.append(Mention(article_id=article.id, span=Span(start=ns, end=ne), surface=text[ns:ne],
+        out.append(mention(ns, ne, article_id=article.id, surface=text[ns:ne],
                            type="Person", subtype=title, name=name, rule="title-name"))
     # later bare mentions of the same names
     taken_spans = [(m.span.start, m.span.end) for m in out]
@@ -119,7 +119,7 @@ def extract_officials(article: Article) -> list[Mention]:
             if any(a <= s < b for a, b in taken_spans):
                 continue
             taken_spans.append((s, e))
-            out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=name, type="Person",
+            out.append(mention(s, e, article_id=article.id, surface=name, type="Person",
                                subtype=names[name], name=name, rule="name-repeat"))
     return sorted(out, key=BY_SPAN)
 
@@ -165,7 +165,7 @@ def extract_roster(article: Article) -> list[Mention]:
                 name = raw.replace(" ", "")
                 if 2 <= len(name) <= 4 and any(name.startswith(sn) for sn in words("surnames.txt")):
                     st = pos + tok.start()
-                    out.append(Mention(article_id=article.id, span=Span(start=st, end=st + len(raw)),
+                    out.append(mention(st, st + len(raw), article_id=article.id,
                                        surface=raw, type="Person", subtype=t, name=name, rule="roster"))
         pos += len(line) + 1
     return out
@@ -195,7 +195,7 @@ def extract_speakers(article: Article) -> list[Mention]:
         for length in (2, 1):
             e = sm.end() + length
             if e <= len(text) and all(is_han(c) for c in text[sm.end():e]) and _SAYS.match(text, e):
-                out.append(Mention(article_id=article.id, span=Span(start=i, end=e), surface=text[i:e],
+                out.append(mention(i, e, article_id=article.id, surface=text[i:e],
                                    type="Person", subtype=m.group(), name=text[i:e], rule="speaker"))
                 break
     return out

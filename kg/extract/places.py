@@ -21,9 +21,9 @@ from functools import lru_cache
 
 from kg.extract.lexicon import table
 from kg.extract.names import is_generic, is_han, left_edge
-from kg.extract.spans import BY_SPAN
+from kg.extract.spans import BY_SPAN, mention
 from kg.gazetteer import Gazetteer
-from kg.models import Article, Mention, Span
+from kg.models import Article, Mention
 from kg.normalize import matching_text
 
 # Characters that, right after a suffix, show the suffix starts a longer word (村民, 镇街, 乡村 …).
@@ -139,7 +139,7 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
         if found is None:
             continue
         s, lvl, name = found
-        out.append(Mention(article_id=article.id, span=Span(start=s, end=end), surface=name,
+        out.append(mention(s, end, article_id=article.id, surface=name,
                            type="AdministrativeArea" if typ == "AdministrativeArea" else "Place",
                            subtype=lvl, rule=f"place-suffix:{suffix}" + (":gazetteer" if needs_gaz else "")))
         floor = end
@@ -150,7 +150,7 @@ def extract_places(article: Article, gazetteer: Gazetteer | None = None) -> list
         place = matching_text(article.dateline_place)
         i = text.find(place, article.dateline.start, article.dateline.end)
         if i >= 0:
-            out.append(Mention(article_id=article.id, span=Span(start=i, end=i + len(place)),
+            out.append(mention(i, i + len(place), article_id=article.id,
                                surface=place, type="AdministrativeArea", subtype=None, rule="dateline-place"))
     return sorted(out, key=BY_SPAN)
 
@@ -220,7 +220,7 @@ def _enumerated(article: Article, taken: list[Mention]) -> list[Mention]:
             pos = e + 1
             if len(item) < 2 or any(a < e and s < b for a, b in busy):
                 continue
-            out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=item,
+            out.append(mention(s, e, article_id=article.id, surface=item,
                                type="AdministrativeArea", subtype=level, name=item + level, rule="place-enumerated"))
     return out
 
@@ -246,7 +246,7 @@ def _groups(article: Article, taken: list[Mention]) -> list[Mention]:
         listed = s == 0 or text[s - 1] in "、和与及，。；\n" or text[s - 2:s] in ("其中",)
         if not after_village and not (listed and any(v.span.end <= s for v in villages)):
             continue
-        out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=m.group(),
+        out.append(mention(s, e, article_id=article.id, surface=m.group(),
                            type="AdministrativeArea", subtype="组", rule="place-group"))
     return out
 
@@ -267,6 +267,6 @@ def _regions_in(article: Article, taken: list[Mention]) -> list[Mention]:
         if any(a < e and s < b for a, b in busy):
             continue
         name, kind = names[m.group()]
-        out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=m.group(),
+        out.append(mention(s, e, article_id=article.id, surface=m.group(),
                            type="Place", subtype=kind, name=name, rule="region-lexicon"))
     return out

