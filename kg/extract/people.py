@@ -113,9 +113,10 @@ def extract_officials(article: Article) -> list[Mention]:
                            type="Person", subtype=title, name=name, rule="title-name"))
     # later bare mentions of the same names
     taken_spans = [(m.span.start, m.span.end) for m in out]
-    for name in sorted(names, key=lambda n: (-len(n), n)):
-        for mm in re.finditer(re.escape(name), text):
-            s, e = mm.span()
+    for name in sorted(names, key=lambda n: (-len(n), n)):  # a name is never empty (it starts with a surname)
+        e = 0
+        while (s := text.find(name, e)) >= 0:  # left to right, not overlapping (no regex compiled per name)
+            e = s + len(name)
             if any(a <= s < b for a, b in taken_spans):
                 continue
             taken_spans.append((s, e))
