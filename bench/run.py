@@ -110,7 +110,9 @@ def child_build(corpus: str, out: str, workers: int, cache: bool, queries: bool)
 # Representative parameter values, found by a cheap query on the graph itself (not timed): for each
 # (saved query, parameter), the name of the entity that gives the query most to answer: the town with
 # most villages, the county with most organizations operating in it, the most-mentioned entity, the
-# person credited on most articles, the subject of most relation records read from an article. Each
+# person credited on most articles, the subject of most relation records read from an article, the
+# entity in most merge pairs, the place holding most places without a code, the village named as
+# recipient of most figures (programs_per_county takes the county with most organizations too). Each
 # entry counts ?n per ?entity; PICK_QUERY keeps the entities with the largest count and names the one
 # whose name sorts first, so the same graph gives the same values every run. (A bound name answers for
 # every entity of that name, so the bound run may hold more than that one entity's rows.)
@@ -137,6 +139,27 @@ PICKS: dict[tuple[str, str], str] = {
     ("relations_with_evidence", "subject"): """
         SELECT ?entity (COUNT(?record) AS ?n) WHERE { ?record rdf:subject ?entity ; kg:inArticle [] }
         GROUP BY ?entity""",
+    ("merge_candidates", "nameA"): """
+        SELECT ?entity (COUNT(?other) AS ?n) WHERE { ?entity kg:mergeCandidate|^kg:mergeCandidate ?other }
+        GROUP BY ?entity""",
+    ("places_without_code", "parent"): """
+        SELECT ?entity (COUNT(?place) AS ?n) WHERE {
+          ?place schema:containedInPlace ?entity ; a ?class .
+          FILTER (?class IN (kg:AdministrativeArea, kg:FunctionalZone, kg:Place))
+          FILTER NOT EXISTS { ?place kg:divisionCode ?code }
+        } GROUP BY ?entity""",
+    ("programs_per_county", "county"): """
+        SELECT ?entity (COUNT(DISTINCT ?organization) AS ?n) WHERE {
+          ?organization kg:operatesIn ?entity .
+          ?entity kg:level ?level .
+          FILTER (?level IN ("县", "县级市", "区", "功能区"))
+        } GROUP BY ?entity""",
+    ("funds_per_village", "name"): """
+        SELECT ?entity (COUNT(?figure) AS ?n) WHERE {
+          ?figure kg:recipient ?entity .
+          ?entity kg:level ?level .
+          FILTER (?level IN ("村", "社区"))
+        } GROUP BY ?entity""",
 }
 PICK_QUERY = """PREFIX kg: <https://kg.example.org/ns#>
 PREFIX schema: <https://schema.org/>

@@ -116,9 +116,16 @@ def test_saved_query_answers_on_the_fixture(mode_exports: dict[str, Path]) -> No
     graph_ttl = mode_exports["turtle"]
     assert same(rows_of(graph_ttl, "organizations_of_county", "county", "name", "place", county="汶上县")) == [
         ("汶上县", "汶上县财政局", "汶上县")]
+    # 东琴柏村 (in 杨柳镇, in 泗水县) runs 四议两公开; 汶上县财政局 operates in 汶上县 but runs nothing
     assert same(rows_of(graph_ttl, "programs_per_county", "county", "programs")) == [("泗水县", "1")]
+    assert same(rows_of(graph_ttl, "programs_per_county", "county", "programs", county="泗水县")) == [
+        ("泗水县", "1")]
+    assert same(rows_of(graph_ttl, "programs_per_county", "county", county="汶上县")) == []
     assert same(rows_of(graph_ttl, "funds_per_village", "name", "totalCNY", "figures")) == [
         ("岳家岭村", "255000", "1")]
+    assert same(rows_of(graph_ttl, "funds_per_village", "name", "totalCNY", name="岳家岭村")) == [
+        ("岳家岭村", "255000")]
+    assert same(rows_of(graph_ttl, "funds_per_village", "name", name="东琴柏村")) == []  # 300余次 is not CNY
     assert same(rows_of(graph_ttl, "quantities_by_unit", "unit", "figures", "total")) == [
         ("CNY", "1", "255000"), ("m2", "1", "17000"), ("次", "1", "300")]
     assert same(rows_of(graph_ttl, "who_reported_what", "name", "role", "headline")) == [
@@ -134,8 +141,13 @@ def test_saved_query_answers_on_the_fixture(mode_exports: dict[str, Path]) -> No
                         name="吴修林")) == [("10", "13", "本报泗水讯（通讯员 ", "吴修林", "）泗水县杨柳镇岳家岭")]
     assert same(rows_of(graph_ttl, "provenance_of_entity", "start", "end", "prefix", "exact", "suffix",
                         name="张雅")) == [("37", "39", "平方米。\n■通讯员 ", "张雅", " 摄")]  # a line of 31 and \n
+    # 微山湖 is in no place: its parent is "", and a bound parent never picks it
     assert same(rows_of(graph_ttl, "places_without_code", "name", "type", "level", "parent", "linked")) == [
-        ("太白湖新区", "FunctionalZone", "功能区", "济宁市", "false"), ("微山湖", "Place", "水域", None, "false")]
+        ("太白湖新区", "FunctionalZone", "功能区", "济宁市", "false"), ("微山湖", "Place", "水域", "", "false")]
+    assert same(rows_of(graph_ttl, "places_without_code", "name", "parent", parent="济宁市")) == [
+        ("太白湖新区", "济宁市")]
+    assert same(rows_of(graph_ttl, "places_without_code", "name", parent="杨柳镇")) == []  # both villages coded
+    assert same(rows_of(graph_ttl, "places_without_code", "name", parent="")) == [("微山湖",)]
     assert same(rows_of(graph_ttl, "relations_with_evidence", "subject", "relation", "object", "evidence")) == [
         ("东琴柏村", "runs", "四议两公开", "东琴柏村指导“四议两公开”"),
         ("岳家岭村", "containedInPlace", "杨柳镇", "杨柳镇岳家岭村"),
@@ -161,8 +173,13 @@ def test_entities_in_two_articles_and_merge_candidates(tmp_path: Path, kb: Knowl
     path = write_exports(to_dataset(more, BASE), tmp_path, ["turtle"])["turtle"]
     assert same(rows_of(path, "entities_in_several_articles", "name", "type", "articles")) == [
         ("岳家岭村", "AdministrativeArea", "2")]
+    # one pair, written 岳家岭村 -> 东琴柏村: listed from both sides, each with the record's evidence
     assert same(rows_of(path, "merge_candidates", "nameA", "nameB", "evidence")) == [
-        ("岳家岭村", "东琴柏村", "test pair")]
+        ("东琴柏村", "岳家岭村", "test pair"), ("岳家岭村", "东琴柏村", "test pair")]
+    for name, other in (("东琴柏村", "岳家岭村"), ("岳家岭村", "东琴柏村")):
+        assert same(rows_of(path, "merge_candidates", "nameA", "nameB", "evidence", nameA=name)) == [
+            (name, other, "test pair")]
+    assert same(rows_of(path, "merge_candidates", "nameA", nameA="杨柳镇")) == []
 
 
 
