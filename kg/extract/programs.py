@@ -52,6 +52,13 @@ def _context() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def _name_context() -> tuple[str, ...]:
+    """Words that end the left context of an unquoted program name: the triggers and function words
+    (one tuple, so left_edge finds its compiled pattern without rebuilding the key)."""
+    return _context()["trigger"] + _FUNCTION_WORDS
+
+
+@lru_cache(maxsize=1)
 def _context_res() -> dict[str, re.Pattern[str]]:
     """Each kind of context word as one alternation, longest first (a match is one of the words)."""
     return {k: re.compile("|".join(map(re.escape, v))) for k, v in _context().items()}
@@ -239,7 +246,7 @@ def _unquoted(article: Article, busy: list[tuple[int, int]]) -> list[Mention]:
             continue  # the head must end the name: not 活动室, 项目建设, 方案确定后
 
         start = left_edge(text, hs, article.dateline.end if article.dateline else 0, 24,
-                          context=_context()["trigger"] + _FUNCTION_WORDS)
+                          context=_name_context())
         if text[start:start + 1] == "年":  # 2024年高考志愿填报公益讲座: the year is part of the name
             while start > 0 and text[start - 1].isdigit():
                 start -= 1
