@@ -325,6 +325,11 @@ def _encode(lines: Iterable[str]) -> Iterator[bytes]:
         yield "".join(buf).encode("utf-8")
 
 
+COMPACTOR_CACHE = 100_000
+"""Terms a Turtle compactor remembers (then it starts afresh): predicates, classes and entity IRIs
+come back often; the IRIs of mentions and records come once, and a build has millions of them."""
+
+
 class _Compactor:
     """Turtle names for N-Triples terms: ``<https://schema.org/text>`` → ``schema:text``; ``rdf:type``
     → ``a`` as a predicate; typed literals get a prefixed datatype. Remembers which prefixes it used."""
@@ -344,8 +349,9 @@ class _Compactor:
                 local = term[cut:-1]
                 if local == "" or _PN_LOCAL.fullmatch(local):
                     out = f"{prefix}:{local}"
-            if len(self.cache) < 1_000_000:
-                self.cache[term] = out
+            if len(self.cache) >= COMPACTOR_CACHE:  # most terms (mention, record IRIs) come once
+                self.cache.clear()
+            self.cache[term] = out
         return out
 
     def term(self, term: str) -> str:

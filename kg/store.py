@@ -530,8 +530,9 @@ class GraphPieces:
                  provenance: str = "compact") -> None:
         self.kb = kb
         e = self.emitter = _Emitter(kb, base.rstrip("/"), problems, provenance)
+        # a spooled KnowledgeBase has the records of its articles in kb.spool (read per article)
         self.by_article: dict[str, tuple[list[ResolvedMention], list[Quantity], list[Relation]]] = {
-            a: ([], [], []) for a in e.articles}
+            a: ([], [], []) for a in e.articles} if kb.spool is None else {}
         self.unplaced: tuple[list[ResolvedMention], list[Quantity], list[Relation]] = ([], [], [])
         for rm in kb.mentions:
             self.by_article.get(rm.mention.article_id, self.unplaced)[0].append(rm)

@@ -374,7 +374,19 @@ def _kb_view_parts(kb: KnowledgeBase, base_iri: str) -> tuple[_ViewNodes, _ViewE
         if e.parent and e.parent in entities and e.parent != key:
             triples.add((iris[key], _CONTAINED_IN_PLACE, iris[e.parent]))
     # one record per distinct provenance node of the export (rdf:Statement, named by article and span or graph)
-    records: dict[tuple[str, str, str], set[tuple[Any, ...]]] = defaultdict(set)
+    # a triple has one record, seldom more (resolution keeps the first evidence of a fact): a set is
+    # made only for the second one
+    records: dict[tuple[str, str, str], tuple[Any, ...] | set[tuple[Any, ...]]] = {}
+
+    def record(t: tuple[str, str, str], rec: tuple[Any, ...]) -> None:
+        held = records.get(t)
+        if held is None:
+            records[t] = rec
+        elif isinstance(held, set):
+            held.add(rec)
+        elif held != rec:
+            records[t] = {held, rec}
+
     record_date: dict[tuple[str, str, str], str] = {}  # the earliest date of a triple's records
     predicates: dict[str, str | None] = {}
 
@@ -389,12 +401,12 @@ def _kb_view_parts(kb: KnowledgeBase, base_iri: str) -> tuple[_ViewNodes, _ViewE
         t = (iris[subject], predicate, iris[obj])
         triples.add(t)
         if article is not None and article in article_ids:
-            records[t].add((article, subject, name, obj, *span))
+            record(t, (article, subject, name, obj, *span))
             date = dates.get(article)
             if date and (t not in record_date or date < record_date[t]):
                 record_date[t] = date
         elif name == MERGE_CANDIDATE or rule.startswith(CURATED_RULE_PREFIX):
-            records[t].add(("curated" if rule.startswith(CURATED_RULE_PREFIX) else "entities", subject, name, obj))
+            record(t, ("curated" if rule.startswith(CURATED_RULE_PREFIX) else "entities", subject, name, obj))
 
     for r in kb.relations:
         relation(r.subject, r.predicate, r.object, r.article_id,
@@ -440,7 +452,9 @@ def _kb_view_parts(kb: KnowledgeBase, base_iri: str) -> tuple[_ViewNodes, _ViewE
         merged: dict[str, Any] = {}
         for p in sorted(found):  # in the order full_view adds them: the last one's attributes win
             t = (s, p, o)
-            merged.update({"label": label, "predicate": p, "weight": max(1, len(records.get(t, ())))})
+            held = records.get(t)
+            weight = len(held) if isinstance(held, set) else int(held is not None)
+            merged.update({"label": label, "predicate": p, "weight": max(1, weight)})
             if t in record_date:
                 merged["start"] = record_date[t]
         edges.append((s, o, merged))
