@@ -80,15 +80,18 @@ def count_lines(path: Path) -> int:
     return n
 
 
-def child_build(corpus: str, out: str, workers: int, cache: bool, queries: bool) -> dict[str, Any]:
-    """Run one build in this (fresh) process and measure it; the figures as a dict."""
+def child_build(corpus: str, out: str, workers: int, cache: bool, queries: bool,
+                store: bool = True) -> dict[str, Any]:
+    """Run one build in this (fresh) process and measure it; the figures as a dict. Without ``store``
+    no Oxigraph store is built and no query is timed."""
     from kg.pipeline import build
 
     out_dir = Path(out)
     if out_dir.exists() and not cache:
         shutil.rmtree(out_dir)
     kwargs: dict[str, Any] = {"workers": workers, "cache": cache}
-    if "store" in inspect.signature(build).parameters:
+    queries = queries and store
+    if store and "store" in inspect.signature(build).parameters:
         kwargs["store"] = out_dir / "store"
     t0 = time.perf_counter()
     report = build([corpus], out_dir, **kwargs)
@@ -472,8 +475,9 @@ def table(results: dict[str, Any]) -> str:
         f"{c['naive']['serialize_s'] / c['build']['seconds']['export turtle']:,.0f}×"
         + (" (extrapolated)" if c['naive'].get('extrapolated') else "")))
     row("saved queries: open graph, s", lambda c: f"{c['build']['queries']['open_s']:.1f}")
-    for q in last.get("queries", {}).get("latency_s", {}):
-        if q in last["queries"].get("unbound_latency_s", {}):
+    timed: dict[str, Any] = next((c["build"]["queries"] for c in reversed(cols) if "queries" in c["build"]), {})
+    for q in timed.get("latency_s", {}):  # (a size built without a store has no query timed: "–")
+        if q in timed.get("unbound_latency_s", {}):
             row(f"query {q}, bound, s (rows; parameters)", lambda c, q=q: query_cell(c["build"]["queries"], q))
             row(f"query {q}, unbound, s (rows)", lambda c, q=q: query_cell(c["build"]["queries"], q, unbound=True))
         else:
@@ -489,7 +493,8 @@ def main(argv: list[str] | None = None) -> None:
         kind, *rest = argv[1:]
         out: dict[str, Any]
         if kind == "build":
-            out = child_build(rest[0], rest[1], int(rest[2]), rest[3] == "cache", rest[3] != "cache")
+            out = child_build(rest[0], rest[1], int(rest[2]), rest[3] == "cache", rest[3] != "cache",
+                              rest[4:5] != ["nostore"])
         else:
             out = child_naive(rest[0])
         print(json.dumps(out))
@@ -507,6 +512,11 @@ def main(argv: list[str] | None = None) -> None:
                     help="corpus size of the rebuild test (default 10000; 0 skips it)")
     ap.add_argument("--max-memory-gib", type=float, default=round(0.8 * total_memory_gib(), 1),
                     help="kill a build or naive run whose processes together pass this (default: 80%% of RAM)")
+    ap.add_argument("--store-max", type=int, default=0,
+                    help="build the Oxigraph store (and time the saved queries) only up to this many articles "
+                         "(default 0: every size); the 100k store takes ~22 GB of disk besides 30 GB of files")
+    ap.add_argument("--clean", action="store_true",
+                    help="delete each size's outputs once measured (results.json keeps the figures)")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--label", help="what kg was measured, e.g. a commit (default: this checkout's git commit)")
     args = ap.parse_args(argv)
@@ -523,8 +533,9 @@ def main(argv: list[str] | None = None) -> None:
         res: dict[str, Any] = {"articles": n, "generate_s": time.perf_counter() - t0, "floor": floor(corpus)}
         print(f"[{n:,}] corpus in {res['generate_s']:.1f} s; floor {res['floor']['seconds']:.2f} s; building …",
               flush=True)
+        store = "store" if not args.store_max or n <= args.store_max else "nostore"
         res["build"] = build = run_child(["build", str(corpus), str(args.work / f"out-{n}"), str(args.workers),
-                                          "nocache"], max_rss_mib=args.max_memory_gib * 1024)
+                                          "nocache", store], max_rss_mib=args.max_memory_gib * 1024)
         results["sizes"][str(n)] = res
         if "killed" in build:
             print(f"[{n:,}] build killed: {build['killed']}", flush=True)
@@ -547,6 +558,8 @@ def main(argv: list[str] | None = None) -> None:
             naive |= {"extrapolated": True, "from_size": naive_rate[0]}
         res["naive"] = naive or {"skipped": f"over {args.naive_cap:.0f} s at the smallest size"}
         results["sizes"][str(n)] = res
+        if args.clean:
+            shutil.rmtree(args.work / f"out-{n}", ignore_errors=True)
         (args.work / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     if len(sizes) >= 2:
         per = {n: results["sizes"][str(n)]["build"]["wall_s"] / n for n in sizes
