@@ -36,9 +36,10 @@ import os
 import re
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import IO
@@ -359,6 +360,7 @@ class _Files:
 # ------------------------------------------------------------------ article graphs in worker processes
 
 _BATCH = 64  # articles per task of a worker
+_WINDOW = 2  # batches in flight per worker
 _STATE: tuple[GraphPieces, _Renderer] | None = None  # set in the parent before forking
 
 
@@ -419,9 +421,16 @@ def _articles(pieces: GraphPieces, renderer: _Renderer, workers: int) -> Iterato
     gc.freeze()  # forked children then do not copy the parent's pages just to scan them (the KB holds no cycles)
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            bounds = [(i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)]
+            bounds = iter([(i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)])
             problems = pieces.emitter.problems
-            for batch in pool.imap(_render_batch, bounds):
+            # at most _WINDOW batches per worker rendered ahead of the writer (a batch is ~20 MB of text
+            # at 10⁵ articles): Pool.imap would let finished batches pile up in this process's memory
+            pending = deque(pool.apply_async(_render_batch, (b,)) for b in islice(bounds, workers * _WINDOW))
+            while pending:
+                batch = pending.popleft().get()
+                following = next(bounds, None)
+                if following is not None:
+                    pending.append(pool.apply_async(_render_batch, (following,)))
                 for rendered in batch:
                     if problems is not None:
                         problems.extend(rendered.problems)

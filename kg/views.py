@@ -464,10 +464,12 @@ def _kb_view_parts(kb: KnowledgeBase, base_iri: str) -> tuple[_ViewNodes, _ViewE
 def _flatten_kb_view(nodes: _ViewNodes, edges: _ViewEdges) -> FlatGraph:
     """:func:`flatten` of a view :func:`_kb_view_parts` made, knowing its shape: attribute values are
     text (aliases a list of text), ``articles`` and ``weight`` ints and ``linked`` a bool, so each
-    key has one type and only text needs cleaning; the attributes are written in sorted key order."""
+    key has one type and only text needs cleaning; the attributes are written in sorted key order.
+    Empties ``nodes`` and ``edges`` as it goes, so the view is not held twice (both are sorted after)."""
     flat = FlatGraph(directed=True)
     out_nodes: list[tuple[str, dict[str, Scalar]]] = []
-    for node, a in nodes:
+    while nodes:
+        node, a = nodes.pop()
         node = _clean(node)
         d: dict[str, Scalar] = {}
         if "aliases" in a:
@@ -489,7 +491,8 @@ def _flatten_kb_view(nodes: _ViewNodes, edges: _ViewEdges) -> FlatGraph:
     out_nodes.sort(key=lambda x: x[0])
     flat.nodes = out_nodes
     raw_edges: list[tuple[str, str, dict[str, Scalar]]] = []
-    for u, v, a in edges:
+    while edges:
+        u, v, a = edges.pop()
         e: dict[str, Scalar] = {"label": _clean(a["label"]), "predicate": _clean(a["predicate"])}
         if "start" in a:
             e["start"] = _clean(a["start"])
