@@ -307,13 +307,21 @@ def child_naive(nq: str) -> dict[str, Any]:
 
 
 def tree_rss_mib(pid: int) -> float:
-    """Resident memory of a process and all its descendants now, MiB (Linux /proc; 0 elsewhere)."""
+    """Memory of a process and all its descendants now, MiB: the sum of their proportional set sizes
+    (PSS, /proc/PID/smaps_rollup: a page shared by n processes counts 1/n in each, so forked workers
+    sharing the parent's pages are not counted twice), or of their VmRSS where PSS cannot be read
+    (Linux /proc; 0 elsewhere)."""
     total, todo = 0.0, [pid]
     while todo:
         p = todo.pop()
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += next((int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS:")), 0) / 1024
+            try:
+                rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+                kib = next(int(ln.split()[1]) for ln in rollup.splitlines() if ln.startswith("Pss:"))
+            except (OSError, StopIteration):
+                status = Path(f"/proc/{p}/status").read_text()
+                kib = next((int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS:")), 0)
+            total += kib / 1024
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, ValueError):
@@ -457,7 +465,7 @@ def table(results: dict[str, Any]) -> str:
     row("characters/s", lambda c: f"{c['floor']['chars'] / c['build']['wall_s']:,.0f}")
     row("ms per article", lambda c: f"{1000 * c['build']['wall_s'] / c['articles']:.2f}")
     row("triples (graph.nt) / quads (graph.nq)", lambda c: f"{c['build']['triples']:,} / {c['build']['quads']:,}")
-    row("peak RSS main / largest worker / all sampled, MiB", lambda c: " / ".join(
+    row("peak RSS main / largest worker, peak PSS of all processes, MiB", lambda c: " / ".join(
         f"{c['build'][k]:,.0f}" for k in ("rss_main_mib", "rss_worker_mib", "peak_tree_mib")))
     stages = [k for k in last["seconds"] if not k.startswith("export ")]
     for k in stages:
