@@ -157,6 +157,11 @@ def source_iri(base: str, source_id: str) -> str:
     return f"{base.rstrip('/')}/source/{_segment(source_id)}"
 
 
+def unit_summary_iri(base: str, unit: str) -> str:
+    """``{base}/statistics/unit/{unit}``: the summary of a build's figures in one unit (``CNY``, ``场次``)."""
+    return f"{base.rstrip('/')}/statistics/unit/{_segment(unit)}"
+
+
 def graph_iri(base: str, name: str) -> str:
     """``{base}/graph/{name}``: a named graph not tied to one article (``entities``, ``sources``)."""
     return f"{base.rstrip('/')}/graph/{_segment(name)}"

@@ -12,7 +12,8 @@ temporary file and gives them back one article at a time:
   processes (``os.pread`` on the inherited file descriptor);
 * :meth:`RecordSpool.light` — plain tuples (``marshal``, ~20× faster to read),
   for the passes over every article: Gephi views (:mod:`kg.views`), merge
-  candidates' evidence (:mod:`kg.review`).
+  candidates' evidence (:mod:`kg.review`), entities' article counts and the
+  summaries of figures by unit (:mod:`kg.store`).
 
 Curated decisions applied after resolution (:func:`kg.curated.apply_curated`)
 reach spooled records as :attr:`RecordSpool.fixes`, replayed on every read:
@@ -31,11 +32,12 @@ import tempfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from kg.models import Quantity, Relation, ResolvedMention
 
-__all__ = ["ArticleRecords", "LightRecords", "RecordSpool"]
+__all__ = ["ArticleRecords", "LightRecords", "RecordSpool", "quantity_value"]
 
 Fix = tuple[Any, ...]
 """A curated decision replayed on spooled records: ``("drop", frozenset[str])``,
@@ -46,6 +48,9 @@ LightMention = tuple[str, int]
 
 LightRelation = tuple[str, str, str, int | None, int | None, str]
 """(subject, predicate, object, evidence start, evidence end, rule) of a relation of the article."""
+
+LightQuantity = tuple[str, str | None]
+"""(unit, value) of a quantity: its ``value``, else its ``min_value`` (a range), as Decimal text, or None."""
 
 
 @dataclass
@@ -64,6 +69,7 @@ class LightRecords:
     article_id: str
     mentions: list[LightMention]
     relations: list[LightRelation]
+    quantities: list[LightQuantity]
 
 
 class RecordSpool:
@@ -94,7 +100,8 @@ class RecordSpool:
         light = marshal.dumps((
             [(rm.entity, rm.mention.span.start) for rm in records.mentions],
             [(r.subject, r.predicate, r.object, r.evidence.start if r.evidence else None,
-              r.evidence.end if r.evidence else None, r.rule) for r in records.relations]))
+              r.evidence.end if r.evidence else None, r.rule) for r in records.relations],
+            [(q.unit, _value_text(q)) for q in records.quantities]))
         self._file.write(full)
         self._file.write(light)
         self._split.append(self._end + len(full))
@@ -143,11 +150,22 @@ class RecordSpool:
         """Every article's :class:`LightRecords`, in order, curated fixes applied."""
         for i, article_id in enumerate(self._ids):
             start, end = self._split[i], self._offsets[i + 1]
-            mentions, relations = marshal.loads(os.pread(self._fd, end - start, start))
-            out = LightRecords(article_id, mentions, relations)
+            mentions, relations, quantities = marshal.loads(os.pread(self._fd, end - start, start))
+            out = LightRecords(article_id, mentions, relations, quantities)
             for fix in self.fixes:
                 _apply_light(fix, out)
             yield out
+
+
+def quantity_value(q: Quantity) -> Decimal | None:
+    """The value a figure is summed and compared by: ``value``, else ``min_value`` (a range 3至5年
+    counts by its minimum), else None."""
+    return q.value if q.value is not None else q.min_value
+
+
+def _value_text(q: Quantity) -> str | None:
+    value = quantity_value(q)
+    return None if value is None else str(value)
 
 
 def _apply(fix: Fix, article_id: str, rec: ArticleRecords) -> None:

@@ -15,6 +15,7 @@ Graphs and terms (see also the :mod:`kg.rdf` docstring):
     {base}/graph/entities   entity descriptions from resolution
     {base}/graph/curated    curated facts (always present: it describes itself)
     {base}/graph/sources    the source pages: digest, encoding, newspaper, date
+    {base}/graph/statistics summaries of the whole build (figures by unit)
 
 :func:`load_store` bulk-loads quads into a :class:`pyoxigraph.Store` (in
 memory, or on disk in a directory that ``kg query DIR`` opens later).
@@ -28,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -42,8 +44,10 @@ from kg.iris import (
     quantity_iri,
     source_iri,
     statement_iri,
+    unit_summary_iri,
 )
 from kg.models import Article, Entity, KnowledgeBase, PageMetadata, Quantity, Relation, ResolvedMention, Span
+from kg.spool import quantity_value
 
 __all__ = ["GraphPieces", "PROVENANCE_MODES", "Quad", "STORE_MARKER", "graph_chunks", "kb_quads", "literal",
            "load_store", "nquad_line", "open_store"]
@@ -180,6 +184,7 @@ class _Emitter:
         self.entities_graph = f"<{graph_iri(base, 'entities')}>"
         self.curated_graph = f"<{graph_iri(base, 'curated')}>"
         self.sources_graph = f"<{graph_iri(base, 'sources')}>"
+        self.statistics_graph = f"<{graph_iri(base, 'statistics')}>"
         self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
         self.article_terms: dict[str, str] = {a: f"<{article_iri(base, a)}>" for a in self.articles}
         self.entity_terms: dict[str, str] = {}
@@ -294,6 +299,47 @@ class _Emitter:
                     for key in {key for key, _ in rec.mentions}:
                         counts[key] = counts.get(key, 0) + 1
         return counts
+
+    def unit_summaries(self) -> dict[str, tuple[int, Decimal, Decimal | None, Decimal | None]]:
+        """Unit → (figures, total, smallest, largest) over every quantity of the build, spooled ones
+        included; a figure is valued by :func:`kg.spool.quantity_value` (one without a value counts
+        but adds nothing; a unit with no valued figure has total 0 and no smallest or largest)."""
+        acc: dict[str, list[Any]] = {}  # unit → [figures, total, smallest, largest]
+
+        def add(unit: str, value: Decimal | None) -> None:
+            row = acc.get(unit)
+            if row is None:
+                row = acc[unit] = [0, Decimal(0), None, None]
+            row[0] += 1
+            if value is not None:
+                row[1] += value
+                row[2] = value if row[2] is None or value < row[2] else row[2]
+                row[3] = value if row[3] is None or value > row[3] else row[3]
+
+        for q in self.kb.quantities:
+            add(q.unit, quantity_value(q))
+        spool = self.kb.spool
+        if spool is not None:
+            for rec in spool.light():
+                for unit, text in rec.quantities:
+                    add(unit, None if text is None else Decimal(text))
+        return {unit: (row[0], row[1], row[2], row[3]) for unit, row in acc.items()}
+
+    def statistics(self) -> None:
+        """The statistics graph: one ``kg:UnitSummary`` per unit (figures, total, smallest, largest),
+        so that a question about all figures of a corpus reads a few nodes, not every figure."""
+        add = self.quads.append
+        g = self.statistics_graph
+        for unit, (count, total, smallest, largest) in sorted(self.unit_summaries().items()):
+            s = f"<{unit_summary_iri(self.base, unit)}>"
+            add((s, RDF.type, KG.UnitSummary, g))
+            add((s, KG.unit, literal(unit), g))
+            add((s, KG.figureCount, _int(count), g))
+            add((s, KG.total, _decimal(total), g))
+            if smallest is not None:
+                add((s, KG.smallest, _decimal(smallest), g))
+            if largest is not None:
+                add((s, KG.largest, _decimal(largest), g))
 
     def entity(self, e: Entity) -> None:
         add = self.quads.append
@@ -517,7 +563,7 @@ class GraphPieces:
     predicate, object). :meth:`shared` yields the pieces of the graphs every
     article refers to: ``graph/entities`` (in pieces of :data:`CHUNK_NODES`
     entities, in key order, then its relations), ``graph/curated`` (always
-    present) and ``graph/sources`` (in pieces); :meth:`article` gives article
+    present), ``graph/sources`` (in pieces) and ``graph/statistics``; :meth:`article` gives article
     ``i``'s graph (``kb.articles[i]``) as one piece, from any process that
     holds this object (a forked worker needs nothing else). Iterating gives
     all pieces in that order. ``provenance`` is one of
@@ -587,6 +633,8 @@ class GraphPieces:
             for source_id in sources[i : i + CHUNK_NODES]:
                 e.source(source_id)
             yield from flush(e.sources_graph)
+        e.statistics()
+        yield from flush(e.statistics_graph)
         for g in sorted(held):  # an article graph whose article is unknown: none in practice
             yield sorted(set(held[g]))
 

@@ -71,7 +71,7 @@ def test_stats_prints_counts(exports: dict[str, Path]) -> None:
     result = runner.invoke(app, ["stats", str(exports["trig"])])
     assert result.exit_code == 0, result.output
     lines = dict(line.split() for line in result.stdout.splitlines())
-    assert lines["AdministrativeArea"] == "8" and lines["articles"] == "2" and lines["graphs"] == "5"
+    assert lines["AdministrativeArea"] == "8" and lines["articles"] == "2" and lines["graphs"] == "6"
 
 
 def test_view_writes_graphml(tmp_path: Path, graph_ttl: Path) -> None:

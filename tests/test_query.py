@@ -407,7 +407,7 @@ def test_stats(exports: dict[str, Path], engine: str) -> None:
     assert counts["Place"] == 1 and counts["Organization"] == 2 and counts["Program"] == 1 and counts["Person"] == 2
     assert counts["entities"] == 14
     assert counts["articles"] == 2 and counts["mentions"] == 9 and counts["quantities"] == 3
-    assert counts["graphs"] == 5  # two articles, entities, curated, sources
+    assert counts["graphs"] == 6  # two articles, entities, curated, sources, statistics
     assert counts["triples"] == stats(exports["turtle"], engine)["triples"]
     assert stats(exports["turtle"], engine)["graphs"] == 0
 
@@ -456,3 +456,41 @@ def test_a_store_folder_answers_like_the_export(tmp_path: Path, kb: KnowledgeBas
         assert run_query(tmp_path / "store", saved_query(name)) == run_query(ttl, saved_query(name)), name
     with pytest.raises(QueryError, match="not a kg store"):
         run_query(tmp_path, "SELECT * WHERE { ?s ?p ?o }")
+
+
+# The question quantities_by_unit answers, asked of the figures themselves (as the saved query did before
+# kg build wrote the sums): the build's summaries must give the same rows.
+FIGURES_BY_UNIT = """
+PREFIX schema: <https://schema.org/>
+SELECT ?unit (COUNT(?figure) AS ?figures) (SUM(?value) AS ?total) (MIN(?value) AS ?smallest)
+       (MAX(?value) AS ?largest)
+WHERE {
+  ?figure a schema:QuantitativeValue ; schema:unitText ?unit .
+  OPTIONAL { ?figure schema:value ?exact }
+  OPTIONAL { ?figure schema:minValue ?minimum }
+  BIND (COALESCE(?exact, ?minimum) AS ?value)
+}
+GROUP BY ?unit
+ORDER BY DESC(?figures) ?unit
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unit_summaries_equal_the_sums_over_every_figure(tmp_path: Path, engine: str) -> None:
+    from decimal import Decimal
+
+    from kg.pipeline import build
+
+    pages = Path(__file__).resolve().parent / "pages"
+    build([pages, Path(__file__).resolve().parent.parent / "sources"], tmp_path / "out", cache=False)
+    nq = tmp_path / "out" / "graph.nq"
+
+    def rows(sparql: str) -> list[tuple[str, int, Decimal, Decimal | None, Decimal | None]]:
+        vars, found = run_query(nq, sparql, engine)
+        return [(r[0], int(r[1]), Decimal(r[2]), None if r[3] is None else Decimal(r[3]),  # type: ignore[arg-type]
+                 None if r[4] is None else Decimal(r[4])) for r in columns(vars, found, "unit", "figures", "total",
+                                                                           "smallest", "largest")]
+
+    expected = rows(FIGURES_BY_UNIT)
+    assert len(expected) >= 5 and sum(r[1] for r in expected) >= 20  # several units, many figures
+    assert rows(saved_query("quantities_by_unit")) == expected

@@ -104,11 +104,19 @@ def test_ontology_subclasses_reach_the_scored_types() -> None:
 # ------------------------------------------------------------------ dataset
 
 
-def test_one_named_graph_per_article_plus_entities_curated_and_sources(kb: KnowledgeBase) -> None:
+def test_one_named_graph_per_article_plus_entities_curated_sources_and_statistics(kb: KnowledgeBase) -> None:
     ds = to_dataset(kb, BASE)
     names = {str(g.identifier) for g in ds.graphs() if len(g)}
     assert names == {f"{BASE}/article/{A1}", f"{BASE}/article/{A2}", f"{BASE}/graph/entities",
-                     f"{BASE}/graph/curated", f"{BASE}/graph/sources"}
+                     f"{BASE}/graph/curated", f"{BASE}/graph/sources", f"{BASE}/graph/statistics"}
+    # the fixture's three figures (25.5万元, 1.7万平方米, 300余次): one summary per unit
+    stats = ds.graph(URIRef(f"{BASE}/graph/statistics"))
+    summaries = {str(stats.value(s, KG.unit)): (stats.value(s, KG.figureCount).toPython(),
+                                                stats.value(s, KG.total).toPython(),
+                                                stats.value(s, KG.smallest).toPython())
+                 for s in stats.subjects(RDF.type, KG.UnitSummary)}
+    assert summaries == {"CNY": (1, Decimal(255000), Decimal(255000)), "m2": (1, Decimal(17000), Decimal(17000)),
+                         "次": (1, Decimal(300), Decimal(300))}
     curated = ds.graph(URIRef(f"{BASE}/graph/curated"))
     assert set(curated) == {  # nothing curated in the fixture: the graph only describes itself
         (URIRef(f"{BASE}/graph/curated"), RDF.type, PROV.Bundle),
