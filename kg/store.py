@@ -70,7 +70,7 @@ _OA = "http://www.w3.org/ns/oa#"
 _PROV = "http://www.w3.org/ns/prov#"
 
 ZH = "zh"
-CHUNK_NODES = 5_000  # entities or sources per piece of the entities / sources graph
+CHUNK_NODES = 5_000  # entities, sources or relations of no article per piece of a shared graph
 PINYIN = "zh-latn-pinyin"
 QUOTE_CONTEXT = 10  # characters of oa:prefix / oa:suffix around a quoted span
 MERGE_CANDIDATE = "mergeCandidate"
@@ -562,7 +562,7 @@ class GraphPieces:
     A piece is a list of distinct quads of one graph sorted by (subject,
     predicate, object). :meth:`shared` yields the pieces of the graphs every
     article refers to: ``graph/entities`` (in pieces of :data:`CHUNK_NODES`
-    entities, in key order, then its relations), ``graph/curated`` (always
+    entities, in key order, then its relations of no article, :data:`CHUNK_NODES` at a time), ``graph/curated`` (always
     present), ``graph/sources`` (in pieces) and ``graph/statistics``; :meth:`article` gives article
     ``i``'s graph (``kb.articles[i]``) as one piece, from any process that
     holds this object (a forked worker needs nothing else). Iterating gives
@@ -625,8 +625,14 @@ class GraphPieces:
             for key in keys[i : i + CHUNK_NODES]:
                 e.entity(kb.entities[key])
             yield from flush(e.entities_graph)
-        e.records(*self.unplaced)
+        mentions, quantities, relations = self.unplaced
+        e.records(mentions, quantities, [])  # of unknown articles: none in practice
         yield from flush(e.entities_graph)
+        # the relations of no article (merge candidates: hundreds of thousands at 10⁵ articles, each with
+        # its record) in pieces too, so that no piece holds millions of quads and their five renderings
+        for i in range(0, len(relations), CHUNK_NODES):
+            e.records([], [], relations[i : i + CHUNK_NODES])
+            yield from flush(e.entities_graph)
         yield sorted(set(held.pop(e.curated_graph)))
         sources = sorted({a.source_id for a in kb.articles} | {d.id for d in kb.sources})
         for i in range(0, len(sources), CHUNK_NODES):
