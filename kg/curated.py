@@ -46,6 +46,7 @@ from pydantic import ValidationError as PydanticValidationError
 from kg.errors import CuratedError
 from kg.iris import slug
 from kg.models import EntityType, KnowledgeBase, PageMetadata, Relation
+from kg.spool import ArticleRecords, apply_fix
 
 
 class _Strict(BaseModel):
@@ -206,29 +207,20 @@ def _merge(kb: KnowledgeBase, keep: str, gone: str) -> None:
         if lab != k.name and lab not in k.labels:
             k.labels.append(lab)
     k.attributes["curated"] = "true"
-    if kb.spool is not None:  # the spooled articles' records get it when read
-        kb.spool.fixes.append(("merge", gone, keep))
-    for rm in kb.mentions:
-        if rm.entity == gone:
-            rm.entity = keep
-    for r in kb.relations:
-        r.subject = keep if r.subject == gone else r.subject
-        r.object = keep if r.object == gone else r.object
     for e in kb.entities.values():
         if e.parent == gone:
             e.parent = keep
-    for q in kb.quantities:
-        q.subject = keep if q.subject == gone else q.subject
-        q.recipients = [keep if x == gone else x for x in q.recipients]
-    seen: set[tuple[str, str, str, str | None]] = set()
-    kept = []
-    for r in kb.relations:
-        sig = (r.subject, r.predicate, r.object, r.article_id)
-        if r.subject == r.object or sig in seen:
-            continue
-        seen.add(sig)
-        kept.append(r)
-    kb.relations = kept
+    _fix(kb, ("merge", gone, keep))
+
+
+def _fix(kb: KnowledgeBase, fix: tuple[object, ...]) -> None:
+    """A decision on the records: on the KnowledgeBase's lists now, and logged for its spooled articles
+    (:func:`kg.spool.apply_fix`, replayed when they are read)."""
+    rec = ArticleRecords(kb.mentions, kb.quantities, kb.relations)
+    apply_fix(fix, rec)
+    kb.mentions, kb.quantities, kb.relations = rec.mentions, rec.quantities, rec.relations
+    if kb.spool is not None:
+        kb.spool.fixes.append(fix)
 
 
 def apply_curated(kb: KnowledgeBase, curated: list[CuratedFile], problems: list[str] | None = None) -> None:
@@ -247,13 +239,8 @@ def apply_curated(kb: KnowledgeBase, curated: list[CuratedFile], problems: list[
                 missing(cf, f"not_entities {ne.name!r}")
             for k in doomed:
                 del kb.entities[k]
-            if kb.spool is not None and doomed:
-                kb.spool.fixes.append(("drop", frozenset(doomed)))
-            kb.mentions = [rm for rm in kb.mentions if rm.entity not in doomed]
-            kb.relations = [r for r in kb.relations if r.subject not in doomed and r.object not in doomed]
-            for q in kb.quantities:
-                q.subject = None if q.subject in doomed else q.subject
-                q.recipients = [x for x in q.recipients if x not in doomed]
+            if doomed:
+                _fix(kb, ("drop", frozenset(doomed)))
         for al in cf.aliases:
             targets = _find(kb, al.name)
             if not targets:
@@ -287,11 +274,7 @@ def apply_curated(kb: KnowledgeBase, curated: list[CuratedFile], problems: list[
             new = old.model_copy(update={"key": new_key, "name": sp.new_name, "labels": [old.name],
                                          "attributes": {**old.attributes, "curated": "true"}})
             kb.entities[new_key] = new
-            if kb.spool is not None:
-                kb.spool.fixes.append(("split", old.key, new_key, frozenset(sp.articles)))
-            for rm in kb.mentions:
-                if rm.entity == old.key and rm.mention.article_id in sp.articles:
-                    rm.entity = new_key
+            _fix(kb, ("split", old.key, new_key, frozenset(sp.articles)))
         for fact in cf.facts:
             s, o = _find(kb, fact.subject), _find(kb, fact.object)
             if not s or not o:

@@ -37,7 +37,7 @@ from typing import Any
 
 from kg.models import Quantity, Relation, ResolvedMention
 
-__all__ = ["ArticleRecords", "LightRecords", "RecordSpool", "quantity_value"]
+__all__ = ["ArticleRecords", "LightRecords", "RecordSpool", "apply_fix", "quantity_value"]
 
 Fix = tuple[Any, ...]
 """A curated decision replayed on spooled records: ``("drop", frozenset[str])``,
@@ -143,7 +143,7 @@ class RecordSpool:
         mentions, quantities, relations = pickle.loads(os.pread(self._fd, split - start, start))
         out = ArticleRecords(mentions, quantities, relations)
         for fix in self.fixes:
-            _apply(fix, self._ids[i], out)
+            apply_fix(fix, out)
         return out
 
     def light(self) -> Iterator[LightRecords]:
@@ -168,9 +168,11 @@ def _value_text(q: Quantity) -> str | None:
     return None if value is None else str(value)
 
 
-def _apply(fix: Fix, article_id: str, rec: ArticleRecords) -> None:
-    """One curated decision on one article's records, as :func:`kg.curated.apply_curated` makes it on
-    the lists of an in-memory KnowledgeBase."""
+def apply_fix(fix: Fix, rec: ArticleRecords) -> None:
+    """One curated decision on records (of one article, or a whole in-memory KnowledgeBase's lists):
+    the record part of :func:`kg.curated.apply_curated`, which calls it on its lists and logs the
+    fix for the spooled ones. A merge drops self-loops and repeats of (subject, predicate, object,
+    article), keeping the first."""
     kind = fix[0]
     if kind == "drop":
         doomed = fix[1]
@@ -190,10 +192,10 @@ def _apply(fix: Fix, article_id: str, rec: ArticleRecords) -> None:
         for q in rec.quantities:
             q.subject = keep if q.subject == gone else q.subject
             q.recipients = [keep if x == gone else x for x in q.recipients]
-        seen: set[tuple[str, str, str]] = set()  # the article id is the same for all: (s, p, o) is the key
+        seen: set[tuple[str, str, str, str | None]] = set()
         kept = []
         for r in rec.relations:
-            sig = (r.subject, r.predicate, r.object)
+            sig = (r.subject, r.predicate, r.object, r.article_id)
             if r.subject == r.object or sig in seen:
                 continue
             seen.add(sig)
@@ -201,14 +203,13 @@ def _apply(fix: Fix, article_id: str, rec: ArticleRecords) -> None:
         rec.relations = kept
     elif kind == "split":
         old, new, articles = fix[1], fix[2], fix[3]
-        if article_id in articles:
-            for rm in rec.mentions:
-                if rm.entity == old:
-                    rm.entity = new
+        for rm in rec.mentions:
+            if rm.entity == old and rm.mention.article_id in articles:
+                rm.entity = new
 
 
 def _apply_light(fix: Fix, rec: LightRecords) -> None:
-    """:func:`_apply` on light records."""
+    """:func:`apply_fix` on the light records of one article."""
     kind = fix[0]
     if kind == "drop":
         doomed = fix[1]
