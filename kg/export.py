@@ -28,13 +28,16 @@ when all formats are complete: a failure leaves the previous files intact.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
 import multiprocessing as mp
 import os
+import queue
 import re
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -61,7 +64,16 @@ GRAPH_FILES: dict[str, str] = {
 """Format name → file name of every file :func:`write_graph_files` can write (kg's export formats)."""
 
 _BUFFER = 1 << 20  # bytes of file buffer per format
+_QUEUED = 256  # writes waiting for the writer thread (an article makes about five)
 _INDENT = re.compile(r"(?m)^(?=.)")  # the start of every non-empty line
+
+
+def _indent(text: str) -> str:
+    """``text`` with four spaces before every non-empty line (Turtle blocks inside a TriG graph)."""
+    if not text or text[0] == "\n" or "\n\n\n" in text:  # not so in Turtle blocks: the general rule
+        return _INDENT.sub("    ", text)
+    out = ("    " + text.replace("\n", "\n    ")).replace("\n    \n", "\n\n")
+    return out[:-4] if out[-5:] == "\n    " else out
 
 
 @dataclass
@@ -122,12 +134,14 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     out_dir.mkdir(parents=True, exist_ok=True)
     result = GraphFiles()
     tmp: dict[str, str] = {}
-    fh: dict[str, IO[str]] = {}
+    fh: dict[str, IO[bytes]] = {}
+    writer: _Writer | None = None
     try:
         for name in names:
             fd, tmp[name] = tempfile.mkstemp(dir=out_dir, prefix=f".{GRAPH_FILES[name]}.", suffix=".tmp")
-            fh[name] = os.fdopen(fd, "w", encoding="utf-8", buffering=_BUFFER, newline="\n")
-        files = _Files(fh, prefixes, result)
+            fh[name] = os.fdopen(fd, "wb", buffering=_BUFFER)
+        writer = _Writer(fh)
+        files = _Files(writer, prefixes, result)
         if isinstance(pieces, GraphPieces):
             for piece in pieces.shared():
                 files.shared(piece)
@@ -146,12 +160,16 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
                 elif piece:
                     files.article(files.renderer.article(piece))
         files.close()
+        writer.close()
         for name, f in fh.items():
             f.flush()
             os.fsync(f.fileno())
             f.close()
             os.chmod(tmp[name], 0o644)
     except BaseException:
+        if writer is not None:
+            with contextlib.suppress(BaseException):  # the first error is the one raised
+                writer.close()
         for f in fh.values():
             f.close()
         for path in tmp.values():
@@ -164,57 +182,81 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     return result
 
 
-def _json_value(term: str, compact: Callable[[str], str]) -> str:
-    """The JSON text of a JSON-LD value object for an N-Triples term, keys sorted.
-
-    A literal's quoted lexical form is copied as it is: kg writes literals
-    with Oxigraph's canonical N-Triples escapes (backslash, quote, ``\\n``,
-    ``\\uXXXX`` for other control characters), all of which are JSON escapes.
-    """
-    if term[0] == "<":
-        return '{"@id": "' + term[1:-1] + '"}'
-    cut = term.rfind('"')
-    lexical, rest = term[: cut + 1], term[cut + 1 :]
+def _json_head(rest: str, compact: Callable[[str], str]) -> str:
+    """The start of a JSON-LD value object (keys sorted) for a literal, up to its ``"@value": ``, from
+    what follows its quoted lexical form: ``@lang``, ``^^<datatype>`` or nothing (xsd:string is left
+    implicit). The lexical form is then copied as it is: kg writes literals with Oxigraph's canonical
+    N-Triples escapes (backslash, quote, ``\\n``, ``\\uXXXX`` for other control characters), all of
+    which are JSON escapes."""
     if rest[:1] == "@":
-        return '{"@language": "' + rest[1:] + '", "@value": ' + lexical + "}"
+        return '{"@language": "' + rest[1:] + '", "@value": '
     if rest[:3] == "^^<" and rest != _XSD_STRING:
-        return '{"@type": "' + compact(rest[3:-1]) + '", "@value": ' + lexical + "}"
-    return '{"@value": ' + lexical + "}"
+        return '{"@type": "' + compact(rest[3:-1]) + '", "@value": '
+    return '{"@value": '
 
 
-def _json_nodes(piece: Iterable[Quad], compact: Callable[[str], str]) -> list[str]:
-    """One JSON-LD node object (expanded values, compact keys, keys and values sorted) per subject of
-    ``piece`` (quads sorted by subject), as JSON text."""
-    out: list[str] = []
-    for s, group in groupby(piece, key=itemgetter(0)):
-        types: list[str] = []
-        props: dict[str, list[str]] = {}
-        for _, p, o, _ in group:
-            if p == _RDF_TYPE and o[0] == "<":
-                types.append('"' + compact(o[1:-1]) + '"')
-            else:
-                props.setdefault(compact(p[1:-1]), []).append(_json_value(o, compact))
-        parts = ['"@id": "' + s[1:-1] + '"']
-        if types:
-            parts.append('"@type": [' + ", ".join(sorted(types)) + "]")
-        for key in sorted(props):
-            parts.append('"' + key + '": [' + ", ".join(sorted(props[key])) + "]")
-        out.append("{" + ", ".join(parts) + "}")
-    return out
+class _JsonNodes:
+    """JSON-LD node objects as text (:meth:`render`), with the compact key of every predicate and the
+    head of every literal kind (language, datatype) remembered: a build has a few dozen of each."""
+
+    def __init__(self, compact: Callable[[str], str]) -> None:
+        self.compact = compact
+        self.keys: dict[str, str] = {}  # predicate term → compact key
+        self.heads: dict[str, str] = {}  # what follows a literal's lexical form → _json_head
+
+    def render(self, piece: Iterable[Quad]) -> list[str]:
+        """One JSON-LD node object (expanded values, compact keys, keys and values sorted) per subject
+        of ``piece`` (quads sorted by subject), as JSON text."""
+        compact, keys, heads = self.compact, self.keys, self.heads
+        out: list[str] = []
+        for s, group in groupby(piece, key=itemgetter(0)):
+            types: list[str] = []
+            props: dict[str, list[str]] = {}
+            for _, p, o, _ in group:
+                if o[0] == "<":
+                    if p == _RDF_TYPE:
+                        types.append('"' + compact(o[1:-1]) + '"')
+                        continue
+                    value = '{"@id": "' + o[1:-1] + '"}'
+                elif o[-1] == '"':  # a plain literal
+                    value = '{"@value": ' + o + "}"
+                else:
+                    cut = o.rfind('"') + 1
+                    head = heads.get(o[cut:])
+                    if head is None:
+                        head = heads[o[cut:]] = _json_head(o[cut:], compact)
+                    value = head + o[:cut] + "}"
+                key = keys.get(p)
+                if key is None:
+                    key = keys[p] = compact(p[1:-1])
+                values = props.get(key)
+                if values is None:
+                    props[key] = [value]
+                else:
+                    values.append(value)
+            parts = ['{"@id": "' + s[1:-1] + '"']
+            if types:
+                parts.append('"@type": [' + ", ".join(sorted(types)) + "]")
+            for key in sorted(props):
+                values = props[key]
+                parts.append('"' + key + '": [' + (values[0] if len(values) == 1 else ", ".join(sorted(values))) + "]")
+            out.append(", ".join(parts) + "}")
+        return out
 
 
 @dataclass
 class _Rendered:
-    """One article graph rendered for every format; ``shared`` are its triples whose subject is not
-    the article's (relation facts): only the main process knows whether another graph wrote them."""
+    """One article graph rendered for every format, as UTF-8 (encoded where it is rendered: a forked
+    worker's bytes travel and are written as they are); ``shared`` are its triples whose subject is
+    not the article's (relation facts): only the main process knows whether another graph wrote them."""
 
     graph: str
     quads: int
-    nq: str = ""
-    trig: str = ""
-    json: str = ""
-    nt: str = ""
-    ttl: str = ""
+    nq: bytes = b""
+    trig: bytes = b""
+    json: bytes = b""
+    nt: bytes = b""
+    ttl: bytes = b""
     local: int = 0
     shared: list[tuple[str, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -227,6 +269,7 @@ class _Renderer:
     def __init__(self, prefixes: dict[str, str], names: Iterable[str]) -> None:
         self.c = _Compactor(prefixes)
         self.compact = jsonld_compactor(jsonld_context())
+        self.json = _JsonNodes(self.compact)
         self.names = set(names)
 
     def article(self, piece: list[Quad]) -> _Rendered:
@@ -237,10 +280,10 @@ class _Renderer:
         names, c, sec = self.names, self.c, out.seconds
         t0 = time.perf_counter()
         if "nquads" in names:
-            out.nq = "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece])
+            out.nq = "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece]).encode()
         t1 = sec["nquads"] = time.perf_counter()
         if "json-ld" in names:
-            out.json = ",".join(_json_nodes(piece, self.compact))
+            out.json = ",".join(self.json.render(piece)).encode()
         t2 = time.perf_counter()
         article = g[:-1]
         local: list[tuple[str, str, str]] = []
@@ -251,110 +294,152 @@ class _Renderer:
                 out.shared.append((s, p, o))
         out.local = len(local)
         if "ntriples" in names:
-            out.nt = "".join([f"{s} {p} {o} .\n" for s, p, o in local])
+            out.nt = "".join([f"{s} {p} {o} .\n" for s, p, o in local]).encode()
         t3 = time.perf_counter()
-        if "turtle" in names or "trig" in names:
-            out.ttl = "".join(_turtle_body(c, local))
+        ttl = "".join(_turtle_body(c, local)) if "turtle" in names or "trig" in names else ""
+        if "turtle" in names:
+            out.ttl = ttl.encode()
         t4 = time.perf_counter()
         if "trig" in names:
-            out.trig = _INDENT.sub("    ", out.ttl + "".join(_turtle_body(c, out.shared)))
-            if "turtle" not in names:
-                out.ttl = ""
+            out.trig = _indent(ttl + "".join(_turtle_body(c, out.shared))).encode()
         t5 = time.perf_counter()
         sec["nquads"], sec["json-ld"], sec["ntriples"] = t1 - t0, t2 - t1, t3 - t2
         sec["turtle"], sec["trig"] = t4 - t3, t5 - t4
         return out
 
 
+class _Writer:
+    """Appends UTF-8 bytes to the open files in a thread of its own, in the order given, so that the
+    main process goes on rendering and merging while the kernel makes it wait on a write (a 10⁵-article
+    build writes some 30 GB, more than the page cache takes before it holds writers back). At most
+    :data:`_QUEUED` writes wait; the first error of a write is raised by the next :meth:`write` or by
+    :meth:`close`."""
+
+    def __init__(self, fh: dict[str, IO[bytes]]) -> None:
+        self.fh = fh
+        self.queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=_QUEUED)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="kg-rdf-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:  # after an error, the queue is only drained
+                try:
+                    self.fh[item[0]].write(item[1])
+                except BaseException as exc:  # re-raised in the main thread
+                    self.error = exc
+
+    def write(self, name: str, data: bytes) -> None:
+        """Queue ``data`` for the file of format ``name``."""
+        if self.error is not None:
+            raise self.error
+        if data:
+            self.queue.put((name, data))
+
+    def close(self) -> None:
+        """Wait until every queued write is done (or failed: then raise its error)."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 class _Files:
     """The open files of :func:`write_graph_files` and what spans pieces: the graph being written,
     the union filter of N-Triples and Turtle, the counts."""
 
-    def __init__(self, fh: dict[str, IO[str]], prefixes: dict[str, str], result: GraphFiles) -> None:
-        self.fh, self.result = fh, result
-        self.renderer = _Renderer(prefixes, fh)
+    def __init__(self, writer: _Writer, prefixes: dict[str, str], result: GraphFiles) -> None:
+        self.out, self.names, self.result = writer, set(writer.fh), result
+        self.renderer = _Renderer(prefixes, self.names)
         self.union = _Union()
         self.graph: str | None = None
         self.first_node = True
         self.clock = result.seconds
-        for name in fh:
+        for name in writer.fh:
             self.clock[name] = 0.0
-        header = self.renderer.c.header(prefixes)
+        header = self.renderer.c.header(prefixes).encode()
         for name in ("turtle", "trig"):
-            if name in fh:
-                fh[name].write(header)
-        if "json-ld" in fh:
+            if name in self.names:
+                self.out.write(name, header)
+        if "json-ld" in self.names:
             context = json.dumps(jsonld_context(), ensure_ascii=False, sort_keys=True)
-            fh["json-ld"].write('{"@context": ' + context + ',\n"@graph": [')
+            self.out.write("json-ld", ('{"@context": ' + context + ',\n"@graph": [').encode())
 
     def _graph(self, g: str) -> None:
         """Close the previous graph's TriG block and JSON-LD object and open ``g``'s."""
         if g == self.graph:
             return
-        fh, c = self.fh, self.renderer.c
-        if "trig" in fh:
-            fh["trig"].write(("}\n\n" if self.graph is not None else "") + f"{c.iri(g)} {{\n")
-        if "json-ld" in fh:
-            fh["json-ld"].write(("]},\n" if self.graph is not None else "\n") + '{"@id": '
-                                + json.dumps(g[1:-1], ensure_ascii=False) + ', "@graph": [')
+        names, c = self.names, self.renderer.c
+        if "trig" in names:
+            self.out.write("trig", (("}\n\n" if self.graph is not None else "") + f"{c.iri(g)} {{\n").encode())
+        if "json-ld" in names:
+            self.out.write("json-ld", (("]},\n" if self.graph is not None else "\n") + '{"@id": '
+                                       + json.dumps(g[1:-1], ensure_ascii=False) + ', "@graph": [').encode())
             self.first_node = True
         self.graph = g
         self.result.graphs += 1
 
-    def _json(self, text: str) -> None:
-        if text:
-            self.fh["json-ld"].write(text if self.first_node else "," + text)
+    def _json(self, data: bytes) -> None:
+        if data:
+            self.out.write("json-ld", data if self.first_node else b"," + data)
             self.first_node = False
 
     def shared(self, piece: list[Quad]) -> None:
         """A piece of a graph shared by all articles (entities, curated, sources), rendered here."""
-        fh, c = self.fh, self.renderer.c
+        names, c = self.names, self.renderer.c
         self._graph(piece[0][3])
         self.result.quads += len(piece)
-        triples = self.union.shared(piece) if "ntriples" in fh or "turtle" in fh else []
+        triples = self.union.shared(piece) if "ntriples" in names or "turtle" in names else []
         self.result.triples += len(triples)
         render: dict[str, Callable[[], str]] = {
             "nquads": lambda: "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece]),
             "ntriples": lambda: "".join([f"{s} {p} {o} .\n" for s, p, o in triples]),
             "turtle": lambda: "".join(_turtle_body(c, triples)),
             "trig": lambda: "".join(_turtle_body(c, [(q[0], q[1], q[2]) for q in piece], "    ")),
+            "json-ld": lambda: ",".join(self.renderer.json.render(piece)),
         }
-        for name, f in fh.items():
+        for name in self.out.fh:
             t = time.perf_counter()
+            data = render[name]().encode()
             if name == "json-ld":
-                self._json(",".join(_json_nodes(piece, self.renderer.compact)))
+                self._json(data)
             else:
-                f.write(render[name]())
+                self.out.write(name, data)
             self.clock[name] += time.perf_counter() - t
 
     def article(self, r: _Rendered) -> None:
         """An article graph rendered by :class:`_Renderer` (here or in a worker)."""
-        fh = self.fh
+        names, out = self.names, self.out
         self._graph(r.graph)
         self.result.quads += r.quads
         for name, sec in r.seconds.items():
             if name in self.clock:
                 self.clock[name] += sec
-        if "nquads" in fh:
-            fh["nquads"].write(r.nq)
-        if "trig" in fh:
-            fh["trig"].write(r.trig)
-        if "json-ld" in fh:
+        if "nquads" in names:
+            out.write("nquads", r.nq)
+        if "trig" in names:
+            out.write("trig", r.trig)
+        if "json-ld" in names:
             self._json(r.json)
-        if "ntriples" in fh or "turtle" in fh:
+        if "ntriples" in names or "turtle" in names:
             shared = self.union.filter(r.shared)
             self.result.triples += r.local + len(shared)
-            if "ntriples" in fh:
-                fh["ntriples"].write(r.nt + "".join([f"{s} {p} {o} .\n" for s, p, o in shared]))
-            if "turtle" in fh:
-                fh["turtle"].write(r.ttl + "".join(_turtle_body(self.renderer.c, shared)))
+            if "ntriples" in names:
+                out.write("ntriples", r.nt)
+                if shared:
+                    out.write("ntriples", "".join([f"{s} {p} {o} .\n" for s, p, o in shared]).encode())
+            if "turtle" in names:
+                out.write("turtle", r.ttl)
+                if shared:
+                    out.write("turtle", "".join(_turtle_body(self.renderer.c, shared)).encode())
 
     def close(self) -> None:
-        fh = self.fh
-        if "trig" in fh and self.graph is not None:
-            fh["trig"].write("}\n")
-        if "json-ld" in fh:
-            fh["json-ld"].write("]}\n]}\n" if self.graph is not None else "]}\n")
+        if "trig" in self.names and self.graph is not None:
+            self.out.write("trig", b"}\n")
+        if "json-ld" in self.names:
+            self.out.write("json-ld", b"]}\n]}\n" if self.graph is not None else b"]}\n")
 
 
 # ------------------------------------------------------------------ article graphs in worker processes

@@ -138,6 +138,7 @@ def pinyin_label(text: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=4096)  # an article's id comes back for each of its mentions, quantities and relations
 def _segment(value: str) -> str:
     return quote(value, safe=_SAFE)
 

@@ -357,9 +357,15 @@ class _Compactor:
     def term(self, term: str) -> str:
         if term[0] == "<":
             return self.iri(term)
-        if term[-1] == ">":  # "lexical"^^<datatype>
-            cut = term.rfind("^^<")
-            return f"{term[:cut]}^^{self.iri(term[cut + 2:])}"
+        if term[-1] == ">":  # "lexical"^^<datatype>: numbers and dates, which come back often
+            out = self.cache.get(term)
+            if out is None:
+                cut = term.rfind("^^<")
+                out = f"{term[:cut]}^^{self.iri(term[cut + 2:])}"
+                if len(self.cache) >= COMPACTOR_CACHE:
+                    self.cache.clear()
+                self.cache[term] = out
+            return out
         return term
 
     def header(self, used: Iterable[str]) -> str:
@@ -391,30 +397,34 @@ def _used_prefixes(c: _Compactor, triples: Iterable[tuple[str, str, str]]) -> se
 
 def _turtle_body(c: _Compactor, triples: Iterable[tuple[str, str, str]], indent: str = "") -> Iterator[str]:
     """Subject blocks: ``s a C1, C2 ;\\n    p o1, o2 ;\\n    … .`` (rdf:type first, then predicates in order)."""
+    iri, cached, term = c.iri, c.cache.get, c.term
+    sep = f" ;\n{indent}    "
     cur_s: str | None = None
     cur_p: str | None = None
     types: list[str] = []
     rest: list[str] = []
-
-    def block() -> str:
-        parts = ([f"a {', '.join(types)}"] if types else []) + rest
-        return f"{indent}{c.iri(cur_s or '')} " + f" ;\n{indent}    ".join(parts) + " .\n\n"
-
     for s, p, o in triples:
         if s != cur_s:
             if cur_s is not None:
-                yield block()
+                if types:
+                    rest.insert(0, "a " + ", ".join(types))
+                yield indent + iri(cur_s) + " " + sep.join(rest) + " .\n\n"
             cur_s, cur_p, types, rest = s, None, [], []
-        obj = c.term(o)
+        if o[-1] == '"' or o[-1] != ">" and o[0] == '"':  # a plain or language-tagged literal
+            obj = o
+        else:
+            obj = cached(o) or term(o)
         if p == _RDF_TYPE:
             types.append(obj)
         elif p == cur_p:
-            rest[-1] += f", {obj}"
+            rest[-1] += ", " + obj
         else:
             cur_p = p
-            rest.append(f"{c.iri(p)} {obj}")
+            rest.append((cached(p) or iri(p)) + " " + obj)
     if cur_s is not None:
-        yield block()
+        if types:
+            rest.insert(0, "a " + ", ".join(types))
+        yield indent + iri(cur_s) + " " + sep.join(rest) + " .\n\n"
 
 
 @register_exporter("turtle", "graph.ttl")

@@ -126,6 +126,7 @@ def _escapes() -> dict[int, str]:
 
 
 _ESCAPES = _escapes()
+_TO_ESCAPE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_ESCAPES)) + "]")
 
 
 def literal(text: str, lang: str | None = None, datatype: str | None = None) -> str:
@@ -135,7 +136,7 @@ def literal(text: str, lang: str | None = None, datatype: str | None = None) -> 
     line breaks, tabs and other control characters are escaped as Oxigraph
     writes them (canonical N-Triples), so a line reads back to the same string.
     """
-    body = text.translate(_ESCAPES)
+    body = text.translate(_ESCAPES) if _TO_ESCAPE.search(text) else text  # translate is slow: most texts need none
     if lang:
         return f'"{body}"@{lang}'
     if datatype:
