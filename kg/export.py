@@ -42,10 +42,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import groupby, islice
+from functools import partial
+from itertools import chain, groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from kg.rdf import _RDF_TYPE, _Compactor, _turtle_body, jsonld_compactor, jsonld_context
 from kg.store import XSD, GraphPieces, Quad
@@ -89,6 +90,11 @@ class GraphFiles:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def _digest(t: tuple[str, str, str]) -> bytes:
+    """A triple's 16-byte BLAKE2b digest, for :class:`_Union`."""
+    return hashlib.blake2b(" ".join(t).encode(), digest_size=16).digest()
+
+
 class _Union:
     """Remembers the triples written to N-Triples and Turtle that another graph may state again
     (see the module docstring), as 16-byte BLAKE2b digests."""
@@ -98,7 +104,10 @@ class _Union:
 
     def new(self, t: tuple[str, str, str]) -> bool:
         """Whether ``t`` was not written before (and remember it)."""
-        digest = hashlib.blake2b(" ".join(t).encode(), digest_size=16).digest()
+        return self.fresh(_digest(t))
+
+    def fresh(self, digest: bytes) -> bool:
+        """Whether the triple of ``digest`` (:func:`_digest`) was not written before (and remember it)."""
         if digest in self.seen:
             return False
         self.seen.add(digest)
@@ -107,11 +116,6 @@ class _Union:
     def filter(self, triples: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
         """Those of ``triples`` not written before."""
         return [t for t in triples if self.new(t)]
-
-    def shared(self, piece: list[Quad]) -> list[tuple[str, str, str]]:
-        """The triples of a piece of a shared graph to write: its descriptions (literals, types) are
-        stated once; a link (an IRI object) may repeat one of another graph."""
-        return [(s, p, o) for s, p, o, _ in piece if o[0] != "<" or p == _RDF_TYPE or self.new((s, p, o))]
 
 
 def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str | Path, prefixes: dict[str, str],
@@ -143,14 +147,18 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
         writer = _Writer(fh)
         files = _Files(writer, prefixes, result)
         if isinstance(pieces, GraphPieces):
-            for piece in pieces.shared():
-                files.shared(piece)
             done = 0
-            for rendered in _articles(pieces, files.renderer, workers):
-                files.article(rendered)
-                done += 1
-                if progress is not None and done % 100 == 0:
-                    progress(100)
+            for rendered in _rendered(pieces, files.renderer, workers):
+                if isinstance(rendered, _Rendered):
+                    files.article(rendered)
+                    done += 1
+                    if progress is not None and done % 100 == 0:
+                        progress(100)
+                elif isinstance(rendered, _SharedRendered):
+                    assert rendered.task is not None
+                    files.shared_rendered(rendered, partial(pieces.shared_piece, rendered.task))
+                else:
+                    files.shared(rendered)
             if progress is not None and done % 100:
                 progress(done % 100)
         else:
@@ -263,6 +271,28 @@ class _Rendered:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class _SharedRendered:
+    """A piece of a shared graph (:meth:`kg.store.GraphPieces.shared_items`) rendered for every format
+    as UTF-8, N-Triples and Turtle with every triple: ``links`` are the digests (:func:`_digest`) of its
+    triples with an IRI object other than a type, in order, which the main process checks against
+    what other graphs wrote (if one was, it renders those two formats again without it); ``plain`` is
+    the number of its other triples. ``graph`` is empty for an empty piece."""
+
+    task: tuple[str, int, int] | None
+    graph: str = ""
+    quads: int = 0
+    nq: bytes = b""
+    trig: bytes = b""
+    json: bytes = b""
+    nt: bytes = b""
+    ttl: bytes = b""
+    plain: int = 0
+    links: list[bytes] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
 class _Renderer:
     """Renders pieces to text; holds the Turtle and JSON-LD IRI compactors (and their caches)."""
 
@@ -271,6 +301,37 @@ class _Renderer:
         self.compact = jsonld_compactor(jsonld_context())
         self.json = _JsonNodes(self.compact)
         self.names = set(names)
+
+    def shared(self, task: tuple[str, int, int] | None, piece: list[Quad]) -> _SharedRendered:
+        """Render one piece of a shared graph (made by ``task``, or in the main process if None)."""
+        out = _SharedRendered(task)
+        if not piece:
+            return out
+        names, c, sec = self.names, self.c, out.seconds
+        out.graph, out.quads = piece[0][3], len(piece)
+        t0 = time.perf_counter()
+        if "nquads" in names:
+            out.nq = "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece]).encode()
+        t1 = time.perf_counter()
+        if "json-ld" in names:
+            out.json = ",".join(self.json.render(piece)).encode()
+        t2 = time.perf_counter()
+        triples = [(q[0], q[1], q[2]) for q in piece]
+        if "trig" in names:
+            out.trig = "".join(_turtle_body(c, triples, "    ")).encode()
+        t3 = time.perf_counter()
+        if "ntriples" in names or "turtle" in names:
+            out.links = [_digest(t) for t in triples if t[2][0] == "<" and t[1] != _RDF_TYPE]
+            out.plain = len(triples) - len(out.links)
+        if "ntriples" in names:
+            out.nt = "".join([f"{s} {p} {o} .\n" for s, p, o in triples]).encode()
+        t4 = time.perf_counter()
+        if "turtle" in names:
+            out.ttl = "".join(_turtle_body(c, triples)).encode()
+        t5 = time.perf_counter()
+        sec["nquads"], sec["json-ld"], sec["trig"] = t1 - t0, t2 - t1, t3 - t2
+        sec["ntriples"], sec["turtle"] = t4 - t3, t5 - t4
+        return out
 
     def article(self, piece: list[Quad]) -> _Rendered:
         """Render one article graph. Its Turtle blocks are made once: TriG indents the same text (no
@@ -388,26 +449,41 @@ class _Files:
 
     def shared(self, piece: list[Quad]) -> None:
         """A piece of a graph shared by all articles (entities, curated, sources), rendered here."""
-        names, c = self.names, self.renderer.c
-        self._graph(piece[0][3])
-        self.result.quads += len(piece)
-        triples = self.union.shared(piece) if "ntriples" in names or "turtle" in names else []
+        self.shared_rendered(self.renderer.shared(None, piece), lambda: piece)
+
+    def shared_rendered(self, r: _SharedRendered, remake: Callable[[], list[Quad]]) -> None:
+        """A piece of a shared graph rendered by :meth:`_Renderer.shared` (here or in a worker); its
+        N-Triples and Turtle are rendered again here, from ``remake()``'s quads, if another graph wrote
+        one of its links (rare: a link stated by the gazetteer and by a curated file)."""
+        if not r.graph:
+            return
+        names, out = self.names, self.out
+        self._graph(r.graph)
+        self.result.quads += r.quads
+        for name, sec in r.seconds.items():
+            if name in self.clock:
+                self.clock[name] += sec
+        out.write("nquads", r.nq)
+        out.write("trig", r.trig)
+        if "json-ld" in names:
+            self._json(r.json)
+        if "ntriples" not in names and "turtle" not in names:
+            return
+        t = time.perf_counter()
+        fresh = [self.union.fresh(d) for d in r.links]
+        if all(fresh):
+            self.result.triples += r.plain + len(fresh)
+            out.write("ntriples", r.nt)
+            out.write("turtle", r.ttl)
+            return
+        flags = iter(fresh)  # the links in order: written if fresh
+        triples = [(s, p, o) for s, p, o, _ in remake() if o[0] != "<" or p == _RDF_TYPE or next(flags)]
         self.result.triples += len(triples)
-        render: dict[str, Callable[[], str]] = {
-            "nquads": lambda: "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece]),
-            "ntriples": lambda: "".join([f"{s} {p} {o} .\n" for s, p, o in triples]),
-            "turtle": lambda: "".join(_turtle_body(c, triples)),
-            "trig": lambda: "".join(_turtle_body(c, [(q[0], q[1], q[2]) for q in piece], "    ")),
-            "json-ld": lambda: ",".join(self.renderer.json.render(piece)),
-        }
-        for name in self.out.fh:
-            t = time.perf_counter()
-            data = render[name]().encode()
-            if name == "json-ld":
-                self._json(data)
-            else:
-                self.out.write(name, data)
-            self.clock[name] += time.perf_counter() - t
+        if "ntriples" in names:
+            out.write("ntriples", "".join([f"{s} {p} {o} .\n" for s, p, o in triples]).encode())
+        if "turtle" in names:
+            out.write("turtle", "".join(_turtle_body(self.renderer.c, triples)).encode())
+        self.clock["turtle" if "turtle" in names else "ntriples"] += time.perf_counter() - t
 
     def article(self, r: _Rendered) -> None:
         """An article graph rendered by :class:`_Renderer` (here or in a worker)."""
@@ -445,7 +521,7 @@ class _Files:
 # ------------------------------------------------------------------ article graphs in worker processes
 
 _BATCH = 64  # articles per task of a worker
-_WINDOW = 2  # batches in flight per worker
+_WINDOW = 2  # tasks in flight per worker
 _STATE: tuple[GraphPieces, _Renderer] | None = None  # set in the parent before forking
 
 
@@ -463,6 +539,17 @@ def _render_batch(bounds: tuple[int, int]) -> list[_Rendered]:
                 rendered.problems = problems[before:]
             out.append(rendered)
     return out
+
+
+def _render_shared(task: tuple[str, int, int]) -> _SharedRendered:
+    assert _STATE is not None
+    pieces, renderer = _STATE
+    problems = pieces.emitter.problems
+    before = len(problems) if problems is not None else 0
+    rendered = renderer.shared(task, pieces.shared_piece(task))
+    if problems is not None:
+        rendered.problems = problems[before:]
+    return rendered
 
 
 def _memory_kib(path: str, field_name: str) -> int | None:
@@ -490,33 +577,52 @@ def fork_fits(workers: int) -> bool:
     return available > resident * workers
 
 
-def _articles(pieces: GraphPieces, renderer: _Renderer, workers: int) -> Iterator[_Rendered]:
-    """Every article graph of ``pieces`` rendered, in article order; in ``workers`` forked processes
-    when more than one is asked for, the platform can fork and memory allows it (:func:`fork_fits`;
-    the files are the same either way)."""
+def _rendered(pieces: GraphPieces, renderer: _Renderer,
+              workers: int) -> Iterator[_Rendered | _SharedRendered | list[Quad]]:
+    """Every piece of ``pieces`` in order: the shared graphs' (:meth:`GraphPieces.shared_items`: a
+    task rendered, or a piece made here for the caller to render), then every article graph rendered.
+    Tasks and articles are rendered in ``workers`` forked processes when more than one is asked for,
+    the platform can fork and memory allows it (:func:`fork_fits`), while this process merges what
+    they rendered and makes the other pieces; the files are the same either way."""
     global _STATE
     n = len(pieces)
     if workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods() or not fork_fits(workers):
+        for item in pieces.shared_items():
+            yield renderer.shared(item, pieces.shared_piece(item)) if isinstance(item, tuple) else item
         for i in range(n):
             piece = pieces.article(i)
             if piece:
                 yield renderer.article(piece)
         return
+    pieces.prepare()  # what every task reads, made once here rather than in each worker
     _STATE = (pieces, renderer)
     gc.freeze()  # forked children then do not copy the parent's pages just to scan them (the KB holds no cycles)
+    jobs = chain(pieces.shared_items(), ((i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)))
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            bounds = iter([(i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)])
             problems = pieces.emitter.problems
-            # at most _WINDOW batches per worker rendered ahead of the writer (a batch is ~20 MB of text
-            # at 10⁵ articles): Pool.imap would let finished batches pile up in this process's memory
-            pending = deque(pool.apply_async(_render_batch, (b,)) for b in islice(bounds, workers * _WINDOW))
+            # at most _WINDOW tasks per worker rendered ahead of the writer (a batch of articles is ~20 MB
+            # of text at 10⁵ articles): Pool.imap would let finished batches pile up in this process's memory
+            pending: deque[Any] = deque()
+
+            def submit() -> None:
+                while len(pending) < workers * _WINDOW and (job := next(jobs, None)) is not None:
+                    if isinstance(job, list):  # a piece made here
+                        pending.append(job)
+                    elif isinstance(job[0], str):  # a task of the shared graphs
+                        pending.append(pool.apply_async(_render_shared, (job,)))
+                    else:  # a batch of articles
+                        pending.append(pool.apply_async(_render_batch, (job,)))
+
+            submit()
             while pending:
-                batch = pending.popleft().get()
-                following = next(bounds, None)
-                if following is not None:
-                    pending.append(pool.apply_async(_render_batch, (following,)))
-                for rendered in batch:
+                job = pending.popleft()
+                submit()
+                if isinstance(job, list):
+                    yield job
+                    continue
+                result = job.get()
+                for rendered in result if isinstance(result, list) else [result]:
                     if problems is not None:
                         problems.extend(rendered.problems)
                     yield rendered

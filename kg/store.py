@@ -603,6 +603,17 @@ class GraphPieces:
 
     def shared(self) -> Iterator[list[Quad]]:
         """The pieces of the entities, curated and sources graphs (and of any graph of an unknown article)."""
+        for item in self.shared_items():
+            piece = self.shared_piece(item) if isinstance(item, tuple) else item
+            if piece:
+                yield piece
+
+    def shared_items(self) -> Iterator[list[Quad] | tuple[str, int, int]]:
+        """:meth:`shared`'s pieces in order, each either made here (a list of quads) or left as a task
+        ``(kind, start, stop)`` that :meth:`shared_piece` makes in any process holding this object: the
+        entities graph's quads of entities ``start:stop`` (in key order) or of relations of no article
+        ``start:stop`` (a task's piece may be empty). What those entities and relations state in another
+        graph (curated ones, the curated graph) is made here, as the tasks are handed out."""
         e, kb = self.emitter, self.kb
         held: dict[str, list[Quad]] = {}  # quads of other graphs met while writing the entities or sources graph
 
@@ -621,19 +632,22 @@ class GraphPieces:
         e._curated_self()
         held[e.curated_graph] = e.quads
         e.quads = []
-        keys = sorted(kb.entities)
+        keys = self._keys
         for i in range(0, len(keys), CHUNK_NODES):
-            for key in keys[i : i + CHUNK_NODES]:
-                e.entity(kb.entities[key])
+            for key in keys[i : i + CHUNK_NODES]:  # a curated entity states everything in the curated graph
+                if kb.entities[key].attributes.get(CURATED_ATTRIBUTE) == "true":
+                    e.entity(kb.entities[key])
             yield from flush(e.entities_graph)
+            yield ("entities", i, min(i + CHUNK_NODES, len(keys)))
         mentions, quantities, relations = self.unplaced
         e.records(mentions, quantities, [])  # of unknown articles: none in practice
         yield from flush(e.entities_graph)
         # the relations of no article (merge candidates: hundreds of thousands at 10⁵ articles, each with
         # its record) in pieces too, so that no piece holds millions of quads and their five renderings
         for i in range(0, len(relations), CHUNK_NODES):
-            e.records([], [], relations[i : i + CHUNK_NODES])
+            e.records([], [], [r for r in relations[i : i + CHUNK_NODES] if e.relation_graph(r) != e.entities_graph])
             yield from flush(e.entities_graph)
+            yield ("relations", i, min(i + CHUNK_NODES, len(relations)))
         yield sorted(set(held.pop(e.curated_graph)))
         sources = sorted({a.source_id for a in kb.articles} | {d.id for d in kb.sources})
         for i in range(0, len(sources), CHUNK_NODES):
@@ -644,6 +658,31 @@ class GraphPieces:
         yield from flush(e.statistics_graph)
         for g in sorted(held):  # an article graph whose article is unknown: none in practice
             yield sorted(set(held[g]))
+
+    @cached_property
+    def _keys(self) -> list[str]:
+        return sorted(self.kb.entities)
+
+    def prepare(self) -> None:
+        """Make now what every piece of the entities graph reads (the sorted entity keys, the article
+        count of every entity: a pass over the spool), so that forked workers share it, not redo it."""
+        _ = self._keys, self.emitter.article_counts
+
+    def shared_piece(self, task: tuple[str, int, int]) -> list[Quad]:
+        """The entities graph's quads (sorted, distinct) of a task of :meth:`shared_items`."""
+        e, (kind, start, stop) = self.emitter, task
+        e.quads = []
+        if kind == "entities":
+            for key in self._keys[start:stop]:
+                entity = self.kb.entities[key]
+                if entity.attributes.get(CURATED_ATTRIBUTE) != "true":
+                    e.entity(entity)
+        elif kind == "relations":
+            e.records([], [], [r for r in self.unplaced[2][start:stop] if e.relation_graph(r) == e.entities_graph])
+        else:
+            raise ValueError(f"unknown task {task!r}")
+        quads, e.quads = e.quads, []
+        return sorted(set(quads))
 
     def article(self, i: int) -> list[Quad]:
         """The graph of ``kb.articles[i]`` as one piece (its records read from ``kb.spool`` when the

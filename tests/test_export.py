@@ -14,7 +14,7 @@ from kg.export import GRAPH_FILES, write_graph_files
 from kg.models import KnowledgeBase, Relation, Span
 from kg.pipeline import build_kb, sample_kb
 from kg.rdf import kg_prefixes, quiet_rdflib
-from kg.store import GraphPieces, Quad
+from kg.store import CURATED_RULE_PREFIX, GraphPieces, Quad
 
 BASE = "https://kg.example.org/id"
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
@@ -83,6 +83,31 @@ def test_a_fact_read_in_two_articles_is_in_both_graphs_but_once_in_the_union(tmp
     assert len(nt_lines) == len(set(nt_lines)) == files.triples
     assert sum(1 for line in nt_lines if line.startswith(fact[0][0]) and "#operatesIn>" in line
                and fact[0][2] in line) == 1
+
+
+def test_a_link_stated_by_two_shared_graphs_is_once_in_the_union(tmp_path: Path,
+                                                                 sample_kb_built: KnowledgeBase,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # a curated file and a relation of no article restating a parent link of the gazetteer: their
+    # pieces, rendered with all their triples (the second in a worker), are rendered again without
+    # the link for N-Triples and Turtle
+    kb = sample_kb_built.model_copy(deep=True)
+    child, parent = next((k, e.parent) for k, e in sorted(kb.entities.items())
+                         if e.parent in kb.entities and e.type == "AdministrativeArea")
+    kb.relations.append(Relation(subject=child, predicate="locatedIn", object=parent, rule=CURATED_RULE_PREFIX + "t"))
+    kb.relations.append(Relation(subject=child, predicate="locatedIn", object=parent, rule="test"))  # no article
+    monkeypatch.setattr(export, "_BATCH", 1)
+    one = write_graph_files(GraphPieces(kb, BASE), tmp_path / "one", _prefixes(kb), workers=1)
+    two = write_graph_files(GraphPieces(kb, BASE), tmp_path / "two", _prefixes(kb), workers=2)
+    for name in GRAPH_FILES:
+        assert one.paths[name].read_bytes() == two.paths[name].read_bytes(), name
+    link = (f"<{BASE}/{child}>", "<https://schema.org/containedInPlace>", f"<{BASE}/{parent}>")
+    graphs = {q[3] for q in _quads(one.paths["nquads"], ox.RdfFormat.N_QUADS) if q[:3] == link}
+    assert graphs == {f"<{BASE}/graph/entities>", f"<{BASE}/graph/curated>"}
+    nt_lines = one.paths["ntriples"].read_text(encoding="utf-8").splitlines()
+    assert nt_lines.count(" ".join(link) + " .") == 1
+    assert len(nt_lines) == len(set(nt_lines)) == one.triples
+    assert len(Graph().parse(one.paths["turtle"], format="turtle")) == one.triples
 
 
 def test_worker_processes_write_the_same_bytes(sample_kb_built: KnowledgeBase, tmp_path: Path,
