@@ -120,7 +120,8 @@ class _Union:
 
 def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str | Path, prefixes: dict[str, str],
                       formats: Iterable[str] | None = None, workers: int = 1,
-                      progress: Callable[[int], None] | None = None) -> GraphFiles:
+                      progress: Callable[[int], None] | None = None,
+                      forked: Callable[[], None] | None = None) -> GraphFiles:
     """Write ``pieces`` (non-empty lists of distinct quads of one graph each, sorted by subject) into
     ``out_dir`` in every format of :data:`GRAPH_FILES` (or ``formats``). Returns :class:`GraphFiles`.
 
@@ -132,6 +133,9 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     format names raise KeyError; a failure (disk full, a bad piece) removes
     the temporary files and re-raises, leaving earlier files in ``out_dir``
     untouched. ``progress(n)`` (if given) is called as article graphs are written, with how many.
+    ``forked()`` (if given) is called once the worker processes are forked (at once without them): a
+    caller may start threads of its own from then on, not before (a thread's locks are copied into a
+    forked child held). It runs while the pieces are written.
     """
     names = list(GRAPH_FILES) if formats is None else list(formats)
     out_dir = Path(out_dir)
@@ -146,9 +150,15 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
             fh[name] = os.fdopen(fd, "wb", buffering=_BUFFER)
         writer = _Writer(fh)
         files = _Files(writer, prefixes, result)
+
+        def started() -> None:  # the workers are forked: threads may start
+            writer.start()
+            if forked is not None:
+                forked()
+
         if isinstance(pieces, GraphPieces):
             done = 0
-            for rendered in _rendered(pieces, files.renderer, workers):
+            for rendered in _rendered(pieces, files.renderer, workers, started):
                 if isinstance(rendered, _Rendered):
                     files.article(rendered)
                     done += 1
@@ -162,6 +172,7 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
             if progress is not None and done % 100:
                 progress(done % 100)
         else:
+            started()
             for piece in pieces:
                 if piece and "/graph/" in piece[0][3]:
                     files.shared(piece)
@@ -372,16 +383,25 @@ class _Renderer:
 class _Writer:
     """Appends UTF-8 bytes to the open files in a thread of its own, in the order given, so that the
     main process goes on rendering and merging while the kernel makes it wait on a write (a 10⁵-article
-    build writes some 30 GB, more than the page cache takes before it holds writers back). At most
-    :data:`_QUEUED` writes wait; the first error of a write is raised by the next :meth:`write` or by
-    :meth:`close`."""
+    build writes some 30 GB, more than the page cache takes before it holds writers back). The thread
+    starts with :meth:`start` (after the worker processes are forked: a forked child would hold a copy
+    of its locks); writes until then wait in a list. At most :data:`_QUEUED` writes wait in the queue;
+    the first error of a write is raised by the next :meth:`write` or by :meth:`close`."""
 
     def __init__(self, fh: dict[str, IO[bytes]]) -> None:
         self.fh = fh
         self.queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=_QUEUED)
+        self.early: list[tuple[str, bytes]] | None = []  # writes before start()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="kg-rdf-writer", daemon=True)
-        self.thread.start()
+
+    def start(self) -> None:
+        """Start the thread (once) and hand it the writes made until now."""
+        if self.early is not None:
+            early, self.early = self.early, None
+            self.thread.start()
+            for item in early:
+                self.queue.put(item)
 
     def _run(self) -> None:
         while (item := self.queue.get()) is not None:
@@ -395,11 +415,16 @@ class _Writer:
         """Queue ``data`` for the file of format ``name``."""
         if self.error is not None:
             raise self.error
-        if data:
+        if not data:
+            return
+        if self.early is None:
             self.queue.put((name, data))
+        else:
+            self.early.append((name, data))
 
     def close(self) -> None:
         """Wait until every queued write is done (or failed: then raise its error)."""
+        self.start()
         if self.thread.is_alive():
             self.queue.put(None)
             self.thread.join()
@@ -577,16 +602,19 @@ def fork_fits(workers: int) -> bool:
     return available > resident * workers
 
 
-def _rendered(pieces: GraphPieces, renderer: _Renderer,
-              workers: int) -> Iterator[_Rendered | _SharedRendered | list[Quad]]:
+def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int,
+              forked: Callable[[], None] | None = None) -> Iterator[_Rendered | _SharedRendered | list[Quad]]:
     """Every piece of ``pieces`` in order: the shared graphs' (:meth:`GraphPieces.shared_items`: a
     task rendered, or a piece made here for the caller to render), then every article graph rendered.
     Tasks and articles are rendered in ``workers`` forked processes when more than one is asked for,
     the platform can fork and memory allows it (:func:`fork_fits`), while this process merges what
-    they rendered and makes the other pieces; the files are the same either way."""
+    they rendered and makes the other pieces; the files are the same either way. ``forked()`` is
+    called once the workers are forked (at once without them)."""
     global _STATE
     n = len(pieces)
     if workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods() or not fork_fits(workers):
+        if forked is not None:
+            forked()
         for item in pieces.shared_items():
             yield renderer.shared(item, pieces.shared_piece(item)) if isinstance(item, tuple) else item
         for i in range(n):
@@ -600,6 +628,8 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer,
     jobs = chain(pieces.shared_items(), ((i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)))
     try:
         with mp.get_context("fork").Pool(workers) as pool:
+            if forked is not None:
+                forked()
             problems = pieces.emitter.problems
             # at most _WINDOW tasks per worker rendered ahead of the writer (a batch of articles is ~20 MB
             # of text at 10⁵ articles): Pool.imap would let finished batches pile up in this process's memory
