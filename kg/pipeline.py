@@ -357,50 +357,54 @@ def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str
     clock = time.perf_counter()
     kinds = {k.split("/", 1)[0] for k in kb.entities if "/" in k}
     pieces = GraphPieces(kb, base_iri, problems=report.problems, provenance=provenance)
-    with _Progress(progress, len(kb.articles), "writing RDF", "graphs") as bar:
-        files = write_graph_files(pieces, out_dir, kg_prefixes(base_iri, kinds), workers=workers,
-                                  progress=lambda n: bar.advance(n, 0, n))
+    side: dict[str, Any] = {}
+
+    def views_and_validation() -> None:
+        """The Gephi views and SHACL validation of a sample, in a thread beside the RDF files: the main
+        process mostly waits on its rendering workers there, and a core would be idle."""
+        try:
+            clock = time.perf_counter()
+            side["views"] = write_view_exports(kb, out_dir, base_iri=base_iri)  # .graphml, .gexf, .csv
+            side["views seconds"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            sample = side["sample"] = sample_kb(kb, VALIDATE_SAMPLE)
+            data = side["data"] = QuadData.from_kb(sample, base_iri, provenance=provenance)
+            side["validation"], side["scope"] = validate_quads(data)  # SHACL, schema/shapes.ttl
+            side["validate seconds"] = time.perf_counter() - clock
+        except BaseException as exc:  # re-raised in the build's thread
+            side["error"] = exc
+
+    beside = threading.Thread(target=views_and_validation, name="kg-views")
+    try:
+        with _Progress(progress, len(kb.articles), "writing RDF", "graphs") as bar:
+            # the thread starts once the RDF workers are forked: a forked child would copy its locks held
+            files = write_graph_files(pieces, out_dir, kg_prefixes(base_iri, kinds), workers=workers,
+                                      progress=lambda n: bar.advance(n, 0, n), forked=beside.start)
+    finally:
+        if beside.ident is not None:
+            beside.join()
+    del pieces  # its caches (IRIs, article counts of entities) are not needed any more
     report.seconds["rdf+exports"] = time.perf_counter() - clock
     report.seconds.update({f"export {name}": sec for name, sec in files.seconds.items()})
+    if "error" in side:
+        raise side["error"]
     report.outputs = dict(files.paths)
-    loading: dict[str, Any] = {}
-    loader: threading.Thread | None = None
-    if store is not None:  # Oxigraph loads in its own threads, while the views and validation run here
-        nq_nt = (files.paths["nquads"], files.paths["ntriples"])
-
-        def load() -> None:
-            clock = time.perf_counter()
-            try:
-                load_store((), store, union=True, files=nq_nt, count=files.quads)
-            except BaseException as exc:  # re-raised in the build's thread
-                loading["error"] = exc
-            loading["seconds"] = time.perf_counter() - clock
-
-        loader = threading.Thread(target=load, name="kg-store-load")
-        loader.start()
-    try:
+    report.outputs.update(side["views"])
+    report.seconds["views"] = side["views seconds"]
+    report.seconds["validate"] = side["validate seconds"]
+    sample, data = side["sample"], side["data"]
+    report.validated = side["scope"] if sample is kb or sum(kb.record_counts()) <= VALIDATE_SAMPLE else (
+        f"a sample: {len(sample.articles)} of {len(kb.articles)} articles and the {len(sample.entities)} "
+        f"entities they name ({len(data)} of {files.quads} quads)")
+    violations = len(side["validation"].violations)
+    if violations:
+        report.problems.append(f"validate: {violations} SHACL violation(s); list them with "
+                               f"kg validate {out_dir.parent / 'graph.ttl'}")
+    if store is not None:  # Oxigraph loads the files in threads of its own
         clock = time.perf_counter()
-        report.outputs.update(write_view_exports(kb, out_dir, base_iri=base_iri))  # .graphml, .gexf, .csv
-        report.seconds["views"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        sample = sample_kb(kb, VALIDATE_SAMPLE)
-        data = QuadData.from_kb(sample, base_iri, provenance=provenance)
-        validation, scope = validate_quads(data)  # SHACL, schema/shapes.ttl
-        report.validated = scope if sample is kb or sum(kb.record_counts()) <= VALIDATE_SAMPLE else (
-            f"a sample: {len(sample.articles)} of {len(kb.articles)} articles and the {len(sample.entities)} "
-            f"entities they name ({len(data)} of {files.quads} quads)")
-        violations = len(validation.violations)
-        report.seconds["validate"] = time.perf_counter() - clock
-        if violations:
-            report.problems.append(f"validate: {violations} SHACL violation(s); list them with "
-                                   f"kg validate {out_dir.parent / 'graph.ttl'}")
-    finally:
-        if loader is not None:
-            loader.join()
-    if "error" in loading:
-        raise loading["error"]
-    if store is not None:
-        report.seconds["store"] = loading["seconds"]
+        load_store((), store, union=True, files=(files.paths["nquads"], files.paths["ntriples"]),
+                   count=files.quads)
+        report.seconds["store"] = time.perf_counter() - clock
         report.outputs["store"] = Path(store)
     report.outputs["review"] = write_review(kb.merge_candidates, out_dir / "review.csv")
     report.counts = {"quads": files.quads, "triples": files.triples, "violations": violations}
