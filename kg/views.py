@@ -52,7 +52,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import chain, combinations, islice, pairwise
+from itertools import combinations, islice, pairwise
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -1020,6 +1020,68 @@ class _Stream:
     edges: Callable[[], Iterable[tuple[str, str, str, _Attrs]]]
     degrees: Callable[[], Iterable[int]]
     dates: tuple[bool, str | None] | None = None
+    surveyed: _Survey | None = field(default=None, repr=False)
+
+    def survey(self) -> _Survey:
+        """What the files declare before their elements (one pass over the view, kept for the next file)."""
+        if self.surveyed is None:
+            self.surveyed = _Survey.of(self)
+        return self.surveyed
+
+
+@dataclass
+class _Survey:
+    """What the writers need before writing a view's elements: the number of nodes and edges; GraphML's
+    ``(key, value type) → first value`` of each (:func:`_first_uses`); for GEXF, the first attributes of
+    each tuple of keys once reserved names are renamed (:func:`_gexf_attrs`) and whether any has a start
+    date and the latest one; the CSV columns are the keys GraphML saw."""
+
+    nodes: int
+    edges: int
+    node_uses: dict[tuple[Any, type], Any]
+    edge_uses: dict[tuple[Any, type], Any]
+    gexf_nodes: list[_Attrs]
+    gexf_edges: list[_Attrs]
+    dated: bool
+    lastmodified: str | None
+
+    @classmethod
+    def of(cls, view: _Stream) -> _Survey:
+        nodes, node_uses, gexf_nodes, node_dates = _survey(
+            (a for _, a in view.nodes()), _GEXF_NODE_RESERVED)
+        edges, edge_uses, gexf_edges, edge_dates = _survey(
+            (a for _, _, _, a in view.edges()), _GEXF_EDGE_RESERVED)
+        if view.dates is not None:
+            dated, lastmodified = view.dates
+        else:
+            dates = [d for d in (node_dates, edge_dates) if d is not None]
+            dated, lastmodified = bool(dates), max(dates, default=None)
+        return cls(nodes, edges, node_uses, edge_uses, gexf_nodes, gexf_edges, dated, lastmodified)
+
+
+def _survey(items: Iterable[_Attrs], reserved: set[str]) -> tuple[int, dict[tuple[Any, type], Any], list[_Attrs],
+                                                                  str | None]:
+    """(count, first uses, the first GEXF attributes of each key tuple, latest GEXF start) of ``items``."""
+    uses: dict[tuple[Any, type], Any] = {}
+    shapes: set[tuple[tuple[Any, ...], tuple[type, ...]]] = set()
+    gexf: dict[tuple[str, ...], _Attrs] = {}
+    latest: str | None = None
+    count = 0
+    for d in items:
+        count += 1
+        shape = (tuple(d), tuple(map(type, d.values())))
+        if shape not in shapes:  # a dict of a shape seen before uses nothing new
+            shapes.add(shape)
+            for k, v in d.items():
+                uses.setdefault((k, type(v)), v)
+        renamed = _gexf_attrs(d, reserved)
+        keys = tuple(renamed) if renamed is not d else shape[0]
+        if keys not in gexf:
+            gexf[keys] = renamed
+        if "start" in renamed:
+            start = renamed["start"]
+            latest = start if latest is None or start > latest else latest
+    return count, uses, list(gexf.values()), latest
 
 
 def _flat_of(G: nx.Graph | FlatGraph) -> FlatGraph:
@@ -1153,17 +1215,15 @@ class _GraphMLKeys:
 _DataTags = dict[tuple[Any, type], tuple[str, str]]
 
 
-def _first_uses(dicts: Iterable[_Attrs]) -> tuple[dict[tuple[Any, type], Any], int]:
-    """``(key, value type) → first value`` over ``dicts``, in order of first use, and the number of dicts."""
+def _first_uses(dicts: Iterable[_Attrs]) -> dict[tuple[Any, type], Any]:
+    """``(key, value type) → first value`` over ``dicts``, in order of first use."""
     seen: dict[tuple[Any, type], Any] = {}
-    count = 0
     for d in dicts:
-        count += 1
         for k, v in d.items():
             kind = (k, type(v))
             if kind not in seen:
                 seen[kind] = v
-    return seen, count
+    return seen
 
 
 def _data_tags(keys: _GraphMLKeys, uses: dict[tuple[Any, type], Any], scope: str, indent: str) -> _DataTags:
@@ -1198,17 +1258,16 @@ def _graphml_parts(view: FlatGraph | _Stream) -> Iterator[str]:
     graph_id = graph.pop("id", None)
     graph_data = {k: v for k, v in graph.items() if k not in ("node_default", "edge_default")}
     keys = _GraphMLKeys()  # ids in order of first use: graph, nodes, edges (as networkx numbered them)
-    graph_tags = _data_tags(keys, _first_uses([graph_data])[0], "graph", "\n    ")
-    node_uses, nodes = _first_uses(a for _, a in view.nodes())
-    node_tags = _data_tags(keys, node_uses, "node", "\n      ")
-    edge_uses, edges = _first_uses(a for *_, a in view.edges())
-    edge_tags = _data_tags(keys, edge_uses, "edge", "\n      ")
+    graph_tags = _data_tags(keys, _first_uses([graph_data]), "graph", "\n    ")
+    survey = view.survey()
+    node_tags = _data_tags(keys, survey.node_uses, "node", "\n      ")
+    edge_tags = _data_tags(keys, survey.edge_uses, "edge", "\n      ")
     yield _GRAPHML_HEAD
     for declaration in keys.declarations():
         yield "\n  " + declaration
     direction = "directed" if view.directed else "undirected"
     yield f'\n  <graph edgedefault="{direction}"' + ("" if graph_id is None else f' id="{_esc_attr(str(graph_id))}"')
-    if not (nodes or edges or graph_data):
+    if not (survey.nodes or survey.edges or graph_data):
         yield " />\n</graphml>\n"
         return
     yield ">"
@@ -1391,23 +1450,12 @@ def _gexf_parts(view: FlatGraph | _Stream) -> Iterator[str]:
     attributes = _GEXFAttributes()
     node_plan = _GEXFPlans(attributes, "node", _GEXF_NODE_XML)
     edge_plan = _GEXFPlans(attributes, "edge", _GEXF_EDGE_XML)
-    nodes = 0
-    dated, lastmodified = False, None
-    for _, attrs in view.nodes():  # first pass: the attribute declarations and the latest date
-        attrs = _gexf_attrs(attrs, _GEXF_NODE_RESERVED)
+    survey = view.survey()
+    for attrs in survey.gexf_nodes:  # the attribute declarations, numbered in order of first use
         node_plan(attrs)
-        nodes += 1
-        if "start" in attrs:
-            dated = True
-            lastmodified = attrs["start"] if lastmodified is None else max(lastmodified, attrs["start"])
-    for _, _, _, attrs in view.edges():
-        attrs = _gexf_attrs(attrs, _GEXF_EDGE_RESERVED)
+    for attrs in survey.gexf_edges:
         edge_plan(attrs)
-        if "start" in attrs:
-            dated = True
-            lastmodified = attrs["start"] if lastmodified is None else max(lastmodified, attrs["start"])
-    if view.dates is not None:
-        dated, lastmodified = view.dates
+    nodes, dated, lastmodified = survey.nodes, survey.dated, survey.lastmodified
     yield "<?xml version='1.0' encoding='utf-8'?>\n<gexf "
     yield (f'xmlns:viz="{_GEXF_VIZ}" ' if nodes else "") + _GEXF_ROOT + ">"
     yield "\n  <meta" + (f' lastmodifieddate="{lastmodified}"' if lastmodified else "") + ">"
@@ -1436,13 +1484,11 @@ def _gexf_parts(view: FlatGraph | _Stream) -> Iterator[str]:
             size = sizes.get(n) or sizes.setdefault(n, f'\n        <viz:size value="{node_size(n)}" />')
             yield f'\n      <node id="{node_id}"{head}>{color}{size}{_gexf_attvalues(values, attrs)}\n      </node>'
         yield "\n    </nodes>"
-    edges = iter(view.edges())
-    first = next(edges, None)
-    if first is None:
+    if not survey.edges:
         yield "\n    <edges />"
     else:
         yield "\n    <edges>"
-        for u, v, key, attrs in chain([first], edges):
+        for u, v, key, attrs in view.edges():
             attrs = _gexf_attrs(attrs, _GEXF_EDGE_RESERVED)
             xml, values = edge_plan(attrs)
             head = f'\n      <edge source="{_esc_attr(u)}" target="{_esc_attr(v)}" id="{_esc_attr(str(key))}"'
@@ -1501,14 +1547,14 @@ def _cell(value: Scalar) -> str:
 
 
 def _csv_nodes(view: _Stream) -> Iterator[bytes]:
-    headers, keys = _columns((a for _, a in view.nodes()), {"label": "Label", "type": "Type"})
+    headers, keys = _columns([{k: "" for k, _ in view.survey().node_uses}], {"label": "Label", "type": "Type"})
     rows = ([node, _cell(a["label"]), _cell(a["type"]), *[_cell(a.get(k, "")) for k in keys]]
             for node, a in view.nodes())
     yield from _csv_chunks(["Id", *headers], rows)
 
 
 def _csv_edges(view: _Stream) -> Iterator[bytes]:
-    headers, keys = _columns((a for _, _, _, a in view.edges()), {
+    headers, keys = _columns([{k: "" for k, _ in view.survey().edge_uses}], {
         "source": "Source", "target": "Target", "type": "Type", "id": "Id", "label": "Label", "weight": "Weight"})
     direction = "Directed" if view.directed else "Undirected"
     rows = ([u, v, direction, eid, _cell(a["label"]), _cell(a["weight"]), *[_cell(a.get(k, "")) for k in keys]]
