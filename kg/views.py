@@ -351,16 +351,15 @@ class _Texts:
     text, where a str object costs ~50 (and two or four bytes a character beyond Latin-1)."""
 
     def __init__(self) -> None:
-        self._buf = bytearray()
-        self._ends = array("q")
+        self.buf = bytearray()
+        self.bounds = array("q", [0])  # string i is buf[bounds[i]:bounds[i + 1]]
 
     def append(self, text: str) -> None:
-        self._buf += text.encode("utf-8", "surrogatepass")
-        self._ends.append(len(self._buf))
+        self.buf += text.encode("utf-8", "surrogatepass")
+        self.bounds.append(len(self.buf))
 
     def __getitem__(self, i: int) -> str:
-        start = self._ends[i - 1] if i > 0 else 0
-        return self._buf[start:self._ends[i]].decode("utf-8", "surrogatepass")
+        return self.buf[self.bounds[i]:self.bounds[i + 1]].decode("utf-8", "surrogatepass")
 
 
 class _Repeated(Exception):
@@ -665,13 +664,14 @@ class _KbView:
         labels = self.clean_labels if flat else self.labels
         predicates = self.clean_predicates if flat else self.predicates
         dates = [_clean(d) for d in self.dates] if flat else self.dates
-        n, no_date, segs = self.n, self.no_date, self.segs
+        n, no_date, buf, bounds = self.n, self.no_date, self.segs.buf, self.segs.bounds
         last, source = -1, ""
         for i, (s_o, lp, weight, date) in enumerate(zip(self.edge_so, self.edge_lp, self.edge_weight,
                                                         self.edge_date, strict=True)):
             s, o = divmod(s_o, n)
             if s != last:
-                last, source = s, prefix + segs[s]
+                last, source = s, prefix + buf[bounds[s]:bounds[s + 1]].decode("utf-8", "surrogatepass")
+            target = prefix + buf[bounds[o]:bounds[o + 1]].decode("utf-8", "surrogatepass")
             if flat:
                 a: dict[str, Any] = {"label": labels[lp], "predicate": predicates[lp]}
                 if date < no_date:
@@ -681,7 +681,7 @@ class _KbView:
                 a = {"label": labels[lp], "predicate": predicates[lp], "weight": weight}
                 if date < no_date:
                     a["start"] = dates[date]
-            yield source, prefix + segs[o], labels[lp] if not flat else f"e{i}", a
+            yield source, target, labels[lp] if not flat else f"e{i}", a
 
     def stream(self) -> _Stream:
         """The view as the file writers read it (nodes and edges made anew at each pass)."""
@@ -1524,9 +1524,9 @@ def _csv_chunks(header: list[str], rows: Iterable[list[str]]) -> Iterator[bytes]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    for i, row in enumerate(rows, 1):
+    for row in rows:
         writer.writerow(row)
-        if i % 20_000 == 0:
+        if buf.tell() >= _CHUNK_CHARS:  # (a StringIO holds 4 bytes a character)
             yield buf.getvalue().encode("utf-8")
             buf.seek(0)
             buf.truncate()
