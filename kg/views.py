@@ -369,18 +369,21 @@ class _Repeated(Exception):
 _SORT_PIECE = 1 << 15  # relation records sorted at a time before merging (a few MiB of tuples)
 
 
-def _merged_pieces(so: array, pt: array, remap: Callable[[int], int]) -> Iterator[tuple[int, int]]:
-    """``zip(so, map(remap, pt))`` in sorted order: pieces are sorted in place, then merged as they are
-    read (so no list of every record is ever made)."""
-    bounds = [*range(0, len(so), _SORT_PIECE), len(so)]
+def _merged_pieces(columns: tuple[array, array, array],
+                   remap: Callable[[Iterable[tuple[int, int, int]]], Iterable[tuple[int, int, int]]],
+                   ) -> Iterator[tuple[int, int, int]]:
+    """The rows of three arrays of the same length, each row ``remap``-ed, in sorted order: the rows are
+    sorted a piece at a time in place (written back remapped), then the pieces merged as they are read,
+    so no list of every row is ever made."""
+    bounds = [*range(0, len(columns[0]), _SORT_PIECE), len(columns[0])]
     pieces = list(pairwise(bounds))
     for a, b in pieces:
-        piece = sorted(zip(so[a:b], [remap(x) for x in pt[a:b]], strict=True))
-        so[a:b] = array("Q", [x for x, _ in piece])
-        pt[a:b] = array("Q", [y for _, y in piece])
+        piece = sorted(remap(zip(*(c[a:b] for c in columns), strict=True)))
+        for i, c in enumerate(columns):
+            c[a:b] = array(c.typecode, [row[i] for row in piece])
         del piece
-    so_view, pt_view = memoryview(so), memoryview(pt)
-    yield from heapq.merge(*(zip(so_view[a:b], pt_view[a:b], strict=True) for a, b in pieces))
+    views = [memoryview(c) for c in columns]
+    yield from heapq.merge(*(zip(*(v[a:b] for v in views), strict=True) for a, b in pieces))
 
 
 class _KbView:
@@ -396,12 +399,14 @@ class _KbView:
     stands for none.
 
     The relations are read once (``kb.relations`` then the spool, one article at a
-    time) into two arrays of 8 bytes a record, sorted in pieces and merged. A
+    time) into three arrays (20 bytes a record), sorted in pieces and merged. A
     relation record is one distinct provenance node of the export (see
-    :func:`full_view`): records of one spooled article are compared among
-    themselves only (articles come once from the spool), all others with every
-    record kept in a set (the KB's own relations: merge candidates, curated facts).
-    Memory: the entities' ranks, IRIs and pinyin (~100 bytes an entity) and ~24
+    :func:`full_view`), so a repeated one counts once: the records of one spooled
+    article are compared among themselves (articles come once from the spool),
+    those of articles in ``kb.relations`` with a set of them, and the records of
+    no article (merge candidates, curated facts; named by group, subject,
+    predicate and object) meet their repeats when sorted.
+    Memory: the entities' ranks, IRIs and pinyin (~100 bytes an entity) and ~20
     bytes a relation record and an edge.
     """
 
@@ -432,11 +437,11 @@ class _KbView:
         del article_dates, date_index
         rank = {key: r for r, key in enumerate(keys)}
         try:
-            so, pt, predicates = self._collect(kb, rank, art, art_date, True)
+            records, predicates = self._collect(kb, rank, art, art_date, True)
         except _Repeated:
-            so, pt, predicates = self._collect(kb, rank, art, art_date, False)
+            records, predicates = self._collect(kb, rank, art, art_date, False)
         del rank, art, art_date
-        self._edges(so, pt, predicates)
+        self._edges(records, predicates)
 
     def _pinyin(self) -> _Texts:
         """Every node's pinyin label ("" when none). The RDF export spelled every name just before, in key
@@ -456,10 +461,12 @@ class _KbView:
         return texts
 
     def _collect(self, kb: KnowledgeBase, rank: dict[str, int], art: dict[str, int], art_date: array,
-                 local_ok: bool) -> tuple[array, array, list[str]]:
-        """Mentions into ``articles``/``first``; relation records into ``(so, pt, predicates)``: ``so`` is
-        source × nodes + target, ``pt`` is predicate × tags + tag with tag = date × 2 + (1 when the entry is
-        not a record: a triple without one, such as a parent, or a repeated record that adds its date only)."""
+                 local_ok: bool) -> tuple[tuple[array, array, array], list[str]]:
+        """Mentions into ``articles``/``first``; relations into ``((so, pt, group), predicates)``, an entry
+        per record or triple: ``so`` is source × nodes + target, ``pt`` predicate × tags + tag with tag =
+        date × 2 + (1 when the entry is not a record: a triple without one, such as a parent, or a
+        repeated record that adds its date only), ``group`` names a record of no article (its group and
+        relation name; 0 for the others)."""
         n, no_date = self.n, self.no_date
         self.articles = articles = array("I", [0]) * n
         self.first = first = array("I", [no_date]) * n
@@ -471,16 +478,14 @@ class _KbView:
                 articles[r] += 1
                 first[r] = min(first[r], art_date[i])
 
-        so, pt = array("Q"), array("Q")
+        so, pt, groups = array("Q"), array("Q"), array("I")
         predicates: list[str] = []
         by_iri: dict[str, int] = {}
         by_name: dict[str, int | None] = {}
-        # records that can repeat anywhere: all but those of one spooled article (compared in ``local``)
+        group_of: dict[tuple[str, str], int] = {}  # (group, relation name) → 1, 2 …
+        # article records that can repeat anywhere: those of articles in kb.relations (all in the second try)
         seen: set[tuple[Any, ...]] = set()
         state = bytearray(len(art))  # per article: 0 not read yet, 1 read from the spool, 2 records in kb.relations
-        for group in ("curated", "entities"):  # an article with such an id could repeat their records
-            if group in art:
-                state[art[group]] = 2
 
         def predicate(iri: str) -> int:
             pid = by_iri.get(iri)
@@ -502,30 +507,34 @@ class _KbView:
             if pid is None:
                 return
             i = None if article is None else art.get(article)
+            group = 0
             if i is not None:
-                rec: tuple[Any, ...] = (article, s, name, o, *span)
-                held = seen if local is None else local
                 tag = art_date[i] * 2
-                if rec in held:
-                    tag += 1  # not a record again, but its date (the same article's)
+                if not span and article in ("curated", "entities"):  # the record the group's would be
+                    group = group_of.setdefault((article, name), len(group_of) + 1)
                 else:
-                    held.add(rec)
+                    rec = (article, s, name, o, *span)
+                    held = seen if local is None else local
+                    if rec in held:
+                        tag += 1  # not a record again, but its date (the same article's)
+                    else:
+                        held.add(rec)
             elif name == MERGE_CANDIDATE or rule.startswith(CURATED_RULE_PREFIX):
-                rec = ("curated" if rule.startswith(CURATED_RULE_PREFIX) else "entities", s, name, o)
-                if rec in seen:
-                    return
-                seen.add(rec)
+                key = ("curated" if rule.startswith(CURATED_RULE_PREFIX) else "entities", name)
+                group = group_of.setdefault(key, len(group_of) + 1)
                 tag = no_date * 2
             else:
                 tag = no_date * 2 + 1
             so.append(rs * n + ro)
             pt.append(pid * tags + tag)
+            groups.append(group)
 
         contained = predicate(_CONTAINED_IN_PLACE)
         for key, e in self.entities.items():
             if e.parent and e.parent in rank and e.parent != key:
                 so.append(rank[key] * n + rank[e.parent])
                 pt.append(contained * tags + no_date * 2 + 1)
+                groups.append(0)
         for rel in kb.relations:
             if rel.article_id is not None and rel.article_id in art:
                 state[art[rel.article_id]] = 2
@@ -551,9 +560,9 @@ class _KbView:
                         local = set()
                 for s, p, o, start, end, rule in light.relations:
                     relation(s, p, o, article, () if start is None else (start, end), rule, local)  # type: ignore[arg-type]
-        return so, pt, predicates
+        return (so, pt, groups), predicates
 
-    def _edges(self, so: array, pt: array, iris: list[str]) -> None:
+    def _edges(self, records: tuple[array, array, array], iris: list[str]) -> None:
         """Edges from the records: one per (source, target, label), as the MultiDiGraph of :func:`full_view`
         keeps them (of two predicates with the same local name, the later in IRI order updates the other's
         attributes); ``weight`` the number of records (at least 1), ``start`` the earliest date."""
@@ -576,18 +585,29 @@ class _KbView:
         self.degree = degree = array("I", [0]) * n
         last_so = last_group = -1
 
+        width = max(records[2], default=0) + 1  # record groups
+
+        def remap(rows: Iterable[tuple[int, int, int]]) -> Iterator[tuple[int, int, int]]:
+            """(so, predicate × tags + tag, group) → (so, lp × width + group, tag): sorted, a triple's entries
+            are together, those of one group (the same record again) next to each other."""
+            for s_o, p_t, group in rows:
+                pid, tag = divmod(p_t, tags)
+                yield s_o, place[pid] * width + group, tag
+
         def triples() -> Iterator[tuple[int, int, int, int]]:
             """(so, lp, records, earliest date) of each distinct triple, in order."""
             key = (-1, -1)
-            count = date = 0
-            for s_o, p_t in _merged_pieces(so, pt, lambda x: place[x // tags] * tags + x % tags):
-                lp, tag = divmod(p_t, tags)
-                if s_o == key[0] and lp == key[1]:
-                    count += not tag & 1
-                    continue
-                if key[0] >= 0:
-                    yield key[0], key[1], count, date
-                key, count, date = (s_o, lp), int(not tag & 1), tag >> 1
+            count = date = last_group = 0
+            for s_o, lp_group, tag in _merged_pieces(records, remap):
+                lp, group = divmod(lp_group, width)
+                if s_o != key[0] or lp != key[1]:
+                    if key[0] >= 0:
+                        yield key[0], key[1], count, date
+                    key, count, date, last_group = (s_o, lp), 0, no_date, 0
+                if not tag & 1 and not (group and group == last_group):
+                    count += 1
+                last_group = group
+                date = min(date, tag >> 1)
             if key[0] >= 0:
                 yield key[0], key[1], count, date
 
