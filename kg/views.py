@@ -629,53 +629,53 @@ class _KbView:
 
     # ---- nodes and edges, made when asked for
 
-    def _node(self, r: int, flat: bool) -> tuple[str, dict[str, Any]]:
-        e = self.entities[self.keys[r]]
-        seg = self.segs[r]
-        iri = self.prefix + seg
-        name = e.name
-        aliases = sorted({label for label in e.labels if label and label != name}) if e.labels else []
-        pinyin = self.pinyin[r]
-        date = self.first[r]
-        if not flat:
-            attrs: dict[str, Any] = {"label": name or _local(URIRef(iri)), "type": e.type, "iri": iri,
-                                     "articles": self.articles[r]}
-            if e.subtype:
-                attrs["level"] = e.subtype
-            if e.code:
-                attrs["code"] = e.code
-            if pinyin:
-                attrs["pinyin"] = pinyin
-            if aliases:
-                attrs["aliases"] = aliases
-            attrs["linked"] = e.linked
-            if date < self.no_date:
-                attrs["start"] = self.dates[date]
-            return iri, attrs
-        node = self.node_prefix + seg
-        d: dict[str, Any] = {}  # as _flatten_parts flattens the attributes above, in sorted key order
-        if aliases:
-            d["aliases"] = ";".join(map(_clean, aliases))
-        d["articles"] = self.articles[r]
-        if e.code:
-            d["code"] = _clean(e.code)
-        d["iri"] = node
-        d["label"] = _clean(name or _local(URIRef(iri))) or node
-        if e.subtype:
-            d["level"] = _clean(e.subtype)
-        d["linked"] = e.linked
-        if pinyin:
-            d["pinyin"] = _clean(pinyin)
-        if date < self.no_date:
-            d["start"] = _clean(self.dates[date])
-        d["type"] = _clean(e.type) or "Thing"
-        return node, d
-
     def nodes(self, flat: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(id, attrs)`` of every node in order: flattened (the files' attributes) or as :func:`full_view_kb`
         adds them."""
-        for r in range(self.n):
-            yield self._node(r, flat)
+        entities, prefix, node_prefix, no_date = self.entities, self.prefix, self.node_prefix, self.no_date
+        segs, seg_at, spelled, spelled_at = self.segs.buf, self.segs.bounds, self.pinyin.buf, self.pinyin.bounds
+        dates = [_clean(d) for d in self.dates] if flat else self.dates
+        for r, (key, articles, date) in enumerate(zip(self.keys, self.articles, self.first, strict=True)):
+            e = entities[key]
+            seg = segs[seg_at[r]:seg_at[r + 1]].decode("utf-8", "surrogatepass")
+            pinyin = spelled[spelled_at[r]:spelled_at[r + 1]].decode("utf-8", "surrogatepass")
+            name = e.name
+            aliases = sorted({label for label in e.labels if label and label != name}) if e.labels else []
+            if not flat:
+                iri = prefix + seg
+                attrs: dict[str, Any] = {"label": name or _local(URIRef(iri)), "type": e.type, "iri": iri,
+                                         "articles": articles}
+                if e.subtype:
+                    attrs["level"] = e.subtype
+                if e.code:
+                    attrs["code"] = e.code
+                if pinyin:
+                    attrs["pinyin"] = pinyin
+                if aliases:
+                    attrs["aliases"] = aliases
+                attrs["linked"] = e.linked
+                if date < no_date:
+                    attrs["start"] = dates[date]
+                yield iri, attrs
+                continue
+            node = node_prefix + seg
+            d: dict[str, Any] = {}  # as _flatten_parts flattens the attributes above, in sorted key order
+            if aliases:
+                d["aliases"] = ";".join(map(_clean, aliases))
+            d["articles"] = articles
+            if e.code:
+                d["code"] = _clean(e.code)
+            d["iri"] = node
+            d["label"] = (_clean(name) if name else _clean(_local(URIRef(prefix + seg)))) or node
+            if e.subtype:
+                d["level"] = _clean(e.subtype)
+            d["linked"] = e.linked
+            if pinyin:
+                d["pinyin"] = _clean(pinyin)
+            if date < no_date:
+                d["start"] = dates[date]
+            d["type"] = _clean(e.type) or "Thing"
+            yield node, d
 
     def edges(self, flat: bool = True) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
         """``(source, target, id, attrs)`` of every edge in order (ids ``e0 e1 …``; the label is the
@@ -705,7 +705,8 @@ class _KbView:
 
     def stream(self) -> _Stream:
         """The view as the file writers read it (nodes and edges made anew at each pass)."""
-        return _Stream(True, {}, self.nodes, self.edges, lambda: iter(self.degree))
+        plain = _esc_attr(self.node_prefix) == self.node_prefix  # percent-encoded segments need no escaping
+        return _Stream(True, {}, self.nodes, self.edges, lambda: iter(self.degree), plain_ids=plain)
 
 
 def full_view_kb(kb: KnowledgeBase, base_iri: str = DEFAULT_BASE) -> nx.MultiDiGraph:
@@ -1040,6 +1041,7 @@ class _Stream:
     edges: Callable[[], Iterable[tuple[str, str, str, _Attrs]]]
     degrees: Callable[[], Iterable[int]]
     dates: tuple[bool, str | None] | None = None
+    plain_ids: bool = False  # no node id needs escaping in XML
     surveyed: _Survey | None = field(default=None, repr=False)
 
     def survey(self) -> _Survey:
@@ -1291,13 +1293,14 @@ def _graphml_parts(view: FlatGraph | _Stream) -> Iterator[str]:
         yield " />\n</graphml>\n"
         return
     yield ">"
+    esc = _esc_attr if not view.plain_ids else str
     for node, attrs in view.nodes():
         if attrs:
-            yield f'\n    <node id="{_esc_attr(node)}">{_graphml_data(node_tags, attrs)}\n    </node>'
+            yield f'\n    <node id="{esc(node)}">{_graphml_data(node_tags, attrs)}\n    </node>'
         else:
-            yield f'\n    <node id="{_esc_attr(node)}" />'
+            yield f'\n    <node id="{esc(node)}" />'
     for u, v, key, attrs in view.edges():
-        head = f'\n    <edge source="{_esc_attr(u)}" target="{_esc_attr(v)}" id="{_esc_attr(str(key))}"'
+        head = f'\n    <edge source="{esc(u)}" target="{esc(v)}" id="{_esc_attr(str(key))}"'
         yield f"{head}>{_graphml_data(edge_tags, attrs)}\n    </edge>" if attrs else head + " />"
     if graph_data:
         yield _graphml_data(graph_tags, graph_data)
@@ -1493,7 +1496,7 @@ def _gexf_parts(view: FlatGraph | _Stream) -> Iterator[str]:
         for (node, attrs), n in zip(view.nodes(), view.degrees(), strict=True):
             attrs = _gexf_attrs(attrs, _GEXF_NODE_RESERVED)
             _, values = node_plan(attrs)
-            node_id = _esc_attr(node)
+            node_id = node if view.plain_ids else _esc_attr(node)
             head = f' label="{_esc_attr(str(attrs.get("label", node)))}"' + (
                 f' start="{_esc_attr(str(attrs["start"]))}"' if "start" in attrs else "")
             kind = str(attrs.get("type"))
@@ -1511,7 +1514,8 @@ def _gexf_parts(view: FlatGraph | _Stream) -> Iterator[str]:
         for u, v, key, attrs in view.edges():
             attrs = _gexf_attrs(attrs, _GEXF_EDGE_RESERVED)
             xml, values = edge_plan(attrs)
-            head = f'\n      <edge source="{_esc_attr(u)}" target="{_esc_attr(v)}" id="{_esc_attr(str(key))}"'
+            head = (f'\n      <edge source="{u}" target="{v}"' if view.plain_ids else
+                    f'\n      <edge source="{_esc_attr(u)}" target="{_esc_attr(v)}"') + f' id="{_esc_attr(str(key))}"'
             for k in xml:
                 x = attrs[k]
                 head += f' {k}="{x}"' if type(x) is int else f' {k}="{_esc_attr(str(x))}"'
