@@ -335,15 +335,24 @@ def _kb_article_dates(kb: KnowledgeBase) -> dict[str, str]:
     sources = {d.id: d.metadata for d in kb.sources}
     for a in kb.articles:
         sources.setdefault(a.source_id, a.metadata)
-    own: dict[str, list[str]] = defaultdict(list)
-    page: dict[str, list[str]] = defaultdict(list)
+    texts: dict[str, str] = {}  # one str per distinct date
+    found: dict[str, str] = {}  # the earliest own date of each article (an id may come more than once)
     for a in kb.articles:
         if a.metadata.date:
-            own[a.id].append(a.metadata.date.isoformat())
+            date = a.metadata.date.isoformat()
+            date = texts.setdefault(date, date)
+            if a.id not in found or date < found[a.id]:
+                found[a.id] = date
+    page: dict[str, str] = {}  # else the earliest date of its page
+    for a in kb.articles:
         source_date = sources[a.source_id].date
-        if source_date:
-            page[a.id].append(source_date.isoformat())
-    return {a: min(own[a] or page[a]) for a in set(own) | set(page)}
+        if source_date and a.id not in found:
+            date = source_date.isoformat()
+            date = texts.setdefault(date, date)
+            if a.id not in page or date < page[a.id]:
+                page[a.id] = date
+    found.update(page)
+    return found
 
 
 class _Texts:
@@ -417,7 +426,7 @@ class _KbView:
         self.node_prefix = _clean(self.prefix)  # segments are ASCII without control characters
         plen = len(self.prefix)
         # node order = IRI order; an IRI is the base and the key percent-encoded (one-to-one), so nodes are distinct
-        self.keys = keys = sorted(entities, key=lambda key: entity_iri(base, key))
+        self.keys = keys = sorted(entities, key=lambda key: entity_iri(base, key)[plen:])
         self.n = len(keys)
         self.segs = segs = _Texts()
         for key in keys:
