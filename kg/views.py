@@ -15,7 +15,9 @@ mention nodes (``kg:mentionOf``, ``kg:inArticle``), ``schema:mentions``
 from article to entity and the articles' (or their pages') dates — never the
 span provenance (compact spans or W3C selectors). A build writes the same
 full view without RDF: :func:`full_view_kb` (and :func:`flat_view_kb`) read
-its KnowledgeBase directly, in time and memory that grow with the view.
+its KnowledgeBase directly, and :func:`write_view_exports` streams the files
+from it, holding arrays (~200 bytes an entity, ~20 a relation record) rather
+than a dict per node and edge.
 
 Node attributes: ``label`` (Chinese name), ``type`` (AdministrativeArea, Place,
 Organization, Program, Person; NewsArticle / Photograph for articles), ``iri``,
@@ -41,16 +43,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import heapq
 import io
 import math
 import os
 import re
 import tempfile
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import combinations
+from itertools import combinations, islice, pairwise
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -333,174 +337,387 @@ def _kb_article_dates(kb: KnowledgeBase) -> dict[str, str]:
     sources = {d.id: d.metadata for d in kb.sources}
     for a in kb.articles:
         sources.setdefault(a.source_id, a.metadata)
-    own: dict[str, list[str]] = defaultdict(list)
-    page: dict[str, list[str]] = defaultdict(list)
+    texts: dict[str, str] = {}  # one str per distinct date
+    found: dict[str, str] = {}  # the earliest own date of each article (an id may come more than once)
     for a in kb.articles:
         if a.metadata.date:
-            own[a.id].append(a.metadata.date.isoformat())
+            date = a.metadata.date.isoformat()
+            date = texts.setdefault(date, date)
+            if a.id not in found or date < found[a.id]:
+                found[a.id] = date
+    page: dict[str, str] = {}  # else the earliest date of its page
+    for a in kb.articles:
         source_date = sources[a.source_id].date
-        if source_date:
-            page[a.id].append(source_date.isoformat())
-    return {a: min(own[a] or page[a]) for a in set(own) | set(page)}
+        if source_date and a.id not in found:
+            date = source_date.isoformat()
+            date = texts.setdefault(date, date)
+            if a.id not in page or date < page[a.id]:
+                page[a.id] = date
+    found.update(page)
+    return found
 
 
-_ViewNodes = list[tuple[str, dict[str, Any]]]
-_ViewEdges = list[tuple[str, str, dict[str, Any]]]
+class _Texts:
+    """Strings kept as one UTF-8 buffer and the offsets where each ends: a few bytes a string besides its
+    text, where a str object costs ~50 (and two or four bytes a character beyond Latin-1)."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.bounds = array("q", [0])  # string i is buf[bounds[i]:bounds[i + 1]]
+
+    def append(self, text: str) -> None:
+        self.buf += text.encode("utf-8", "surrogatepass")
+        self.bounds.append(len(self.buf))
+
+    def __getitem__(self, i: int) -> str:
+        return self.buf[self.bounds[i]:self.bounds[i + 1]].decode("utf-8", "surrogatepass")
 
 
-def _kb_view_parts(kb: KnowledgeBase, base_iri: str) -> tuple[_ViewNodes, _ViewEdges]:
-    """The nodes ``(iri, attrs)`` (sorted) and edges ``(source, target, attrs)`` (unsorted) of
-    :func:`full_view_kb`, one edge per (source, target, label) as the MultiDiGraph keeps them (of two
-    predicates with the same local name, the later in IRI order updates the other's attributes)."""
-    base = base_iri.rstrip("/")
-    entities = kb.entities
-    iris = {key: entity_iri(base, key) for key in entities}
-    article_ids = {a.id for a in kb.articles}
-    dates = _kb_article_dates(kb)
-    mentioned_in: dict[str, int] = defaultdict(int)  # entity key → number of articles mentioning it
-    first_date: dict[str, str] = {}  # entity key → the earliest date of those articles
-    def mentioned(key: str, article: str) -> None:  # once per distinct (entity, article)
-        if key in entities and article in article_ids:
-            mentioned_in[key] += 1
-            when = dates.get(article)
-            if when and (key not in first_date or when < first_date[key]):
-                first_date[key] = when
+class _Repeated(Exception):
+    """A spooled article came twice: its relation records are compared across the whole KB instead."""
 
-    for key, article in {(rm.entity, rm.mention.article_id) for rm in kb.mentions}:
-        mentioned(key, article)
 
-    triples: set[tuple[str, str, str]] = set()
-    for key, e in entities.items():
-        if e.parent and e.parent in entities and e.parent != key:
-            triples.add((iris[key], _CONTAINED_IN_PLACE, iris[e.parent]))
-    # one record per distinct provenance node of the export (rdf:Statement, named by article and span or graph)
-    # a triple has one record, seldom more (resolution keeps the first evidence of a fact): a set is
-    # made only for the second one
-    records: dict[tuple[str, str, str], tuple[Any, ...] | set[tuple[Any, ...]]] = {}
+_SORT_PIECE = 1 << 15  # relation records sorted at a time before merging (a few MiB of tuples)
 
-    def record(t: tuple[str, str, str], rec: tuple[Any, ...]) -> None:
-        held = records.get(t)
-        if held is None:
-            records[t] = rec
-        elif isinstance(held, set):
-            held.add(rec)
-        elif held != rec:
-            records[t] = {held, rec}
 
-    record_date: dict[tuple[str, str, str], str] = {}  # the earliest date of a triple's records
-    predicates: dict[str, str | None] = {}
+def _merged_pieces(columns: tuple[array, array, array],
+                   remap: Callable[[Iterable[tuple[int, int, int]]], Iterable[tuple[int, int, int]]],
+                   ) -> Iterator[tuple[int, int, int]]:
+    """The rows of three arrays of the same length, each row ``remap``-ed, in sorted order: the rows are
+    sorted a piece at a time in place (written back remapped), then the pieces merged as they are read,
+    so no list of every row is ever made."""
+    bounds = [*range(0, len(columns[0]), _SORT_PIECE), len(columns[0])]
+    pieces = list(pairwise(bounds))
+    for a, b in pieces:
+        piece = sorted(remap(zip(*(c[a:b] for c in columns), strict=True)))
+        for i, c in enumerate(columns):
+            c[a:b] = array(c.typecode, [row[i] for row in piece])
+        del piece
+    views = [memoryview(c) for c in columns]
+    yield from heapq.merge(*(zip(*(v[a:b] for v in views), strict=True) for a, b in pieces))
 
-    def relation(subject: str, name: str, obj: str, article: str | None, span: tuple[int, ...], rule: str) -> None:
-        if subject not in entities or obj not in entities or subject == obj:
-            return
-        if name not in predicates:
-            predicates[name] = _relation_predicate(name)
-        predicate = predicates[name]
-        if predicate is None:
-            return
-        t = (iris[subject], predicate, iris[obj])
-        triples.add(t)
-        if article is not None and article in article_ids:
-            record(t, (article, subject, name, obj, *span))
-            date = dates.get(article)
-            if date and (t not in record_date or date < record_date[t]):
-                record_date[t] = date
-        elif name == MERGE_CANDIDATE or rule.startswith(CURATED_RULE_PREFIX):
-            record(t, ("curated" if rule.startswith(CURATED_RULE_PREFIX) else "entities", subject, name, obj))
 
-    for r in kb.relations:
-        relation(r.subject, r.predicate, r.object, r.article_id,
-                 (r.evidence.start, r.evidence.end) if r.evidence else (), r.rule)
-    if kb.spool is not None:  # the records of spooled articles, one article at a time
-        for rec in kb.spool.light():
-            for key in {key for key, _ in rec.mentions}:
-                mentioned(key, rec.article_id)
-            for s, p, o, start, end, rule in rec.relations:
-                relation(s, p, o, rec.article_id, () if start is None else (start, end), rule)  # type: ignore[arg-type]
+class _KbView:
+    """The full view of a KnowledgeBase, held in arrays and written out as a stream.
 
-    # The export spelled every name just before, in key order, and kg.iris keeps the latest spellings in
-    # an LRU cache: asking in reverse key order finds those still cached before computing the others.
-    pinyin = {key: pinyin_label(entities[key].name) if entities[key].name else ""
-              for key in sorted(entities, reverse=True)}
-    nodes: _ViewNodes = []
-    for key in sorted(entities, key=iris.__getitem__):
-        e = entities[key]
-        iri = iris[key]
-        name = e.name
-        attrs: dict[str, Any] = {"label": name or _local(URIRef(iri)), "type": e.type, "iri": iri,
-                                 "articles": mentioned_in.get(key, 0)}
-        if e.subtype:
-            attrs["level"] = e.subtype
-        if e.code:
-            attrs["code"] = e.code
-        if pinyin[key]:
-            attrs["pinyin"] = pinyin[key]
-        if e.labels:
-            aliases = sorted({label for label in e.labels if label and label != name})
+    What :func:`full_view_kb` gives, without a dict per node and edge: node ``r``
+    (0, 1 … in node order, by IRI) is ``keys[r]`` of ``kb.entities``, its IRI the
+    base and ``segs[r]`` (so every node id is distinct); its number of articles
+    and earliest date are in ``articles`` and ``first``. Edges are in the order
+    the files list them (source, target, label) in ``edge_so`` (source × nodes +
+    target), ``edge_lp`` (index of (label, predicate) in ``predicates``),
+    ``edge_weight`` and ``edge_date``. A date is an index into ``dates``; ``len(dates)``
+    stands for none.
+
+    The relations are read once (``kb.relations`` then the spool, one article at a
+    time) into three arrays (20 bytes a record), sorted in pieces and merged. A
+    relation record is one distinct provenance node of the export (see
+    :func:`full_view`), so a repeated one counts once: the records of one spooled
+    article are compared among themselves (articles come once from the spool),
+    those of articles in ``kb.relations`` with a set of them, and the records of
+    no article (merge candidates, curated facts; named by group, subject,
+    predicate and object) meet their repeats when sorted.
+    Memory: the entities' ranks, IRIs and pinyin (~200 bytes an entity with the
+    articles' dates) and ~20 bytes a relation record and an edge.
+    """
+
+    def __init__(self, kb: KnowledgeBase, base_iri: str) -> None:
+        base = base_iri.rstrip("/")
+        self.entities = entities = kb.entities
+        self.prefix = f"{base}/"
+        self.node_prefix = _clean(self.prefix)  # segments are ASCII without control characters
+        plen = len(self.prefix)
+        # node order = IRI order; an IRI is the base and the key percent-encoded (one-to-one), so nodes are distinct
+        self.keys = keys = sorted(entities, key=lambda key: entity_iri(base, key)[plen:])
+        self.n = len(keys)
+        self.segs = segs = _Texts()
+        for key in keys:
+            segs.append(entity_iri(base, key)[plen:])
+        self.pinyin = self._pinyin()
+        article_dates = _kb_article_dates(kb)
+        self.dates = dates = sorted(set(article_dates.values()))
+        self.no_date = len(dates)
+        date_index = {d: i for i, d in enumerate(dates)}
+        art: dict[str, int] = {}  # article id → index
+        for a in kb.articles:
+            art.setdefault(a.id, len(art))
+        art_date = array("I", [self.no_date]) * len(art)
+        for article, i in art.items():
+            if article in article_dates:
+                art_date[i] = date_index[article_dates[article]]
+        del article_dates, date_index
+        rank = {key: r for r, key in enumerate(keys)}
+        try:
+            records, predicates = self._collect(kb, rank, art, art_date, True)
+        except _Repeated:
+            records, predicates = self._collect(kb, rank, art, art_date, False)
+        del rank, art, art_date
+        self._edges(records, predicates)
+
+    def _pinyin(self) -> _Texts:
+        """Every node's pinyin label ("" when none). The RDF export spelled every name just before, in key
+        order, and :func:`kg.iris.pinyin_label` keeps the latest in an LRU cache: the names still cached
+        (the last keys) are asked first, before computing the others evicts them."""
+        entities = self.entities
+        size = pinyin_label.cache_info().maxsize or 0
+        early = {key: pinyin_label(entities[key].name) if entities[key].name else ""
+                 for key in islice(sorted(entities, reverse=True), size)}
+        texts = _Texts()
+        for key in self.keys:
+            spelled = early.pop(key, None)
+            if spelled is None:
+                name = entities[key].name
+                spelled = pinyin_label(name) if name else ""
+            texts.append(spelled)
+        return texts
+
+    def _collect(self, kb: KnowledgeBase, rank: dict[str, int], art: dict[str, int], art_date: array,
+                 local_ok: bool) -> tuple[tuple[array, array, array], list[str]]:
+        """Mentions into ``articles``/``first``; relations into ``((so, pt, group), predicates)``, an entry
+        per record or triple: ``so`` is source × nodes + target, ``pt`` predicate × tags + tag with tag =
+        date × 2 + (1 when the entry is not a record: a triple without one, such as a parent, or a
+        repeated record that adds its date only), ``group`` names a record of no article (its group and
+        relation name; 0 for the others)."""
+        n, no_date = self.n, self.no_date
+        self.articles = articles = array("I", [0]) * n
+        self.first = first = array("I", [no_date]) * n
+        tags = 2 * (no_date + 1)
+
+        for key, article in {(rm.entity, rm.mention.article_id) for rm in kb.mentions}:
+            r, i = rank.get(key), art.get(article)
+            if r is not None and i is not None:
+                articles[r] += 1
+                first[r] = min(first[r], art_date[i])
+
+        so, pt, groups = array("Q"), array("Q"), array("I")
+        predicates: list[str] = []
+        by_iri: dict[str, int] = {}
+        by_name: dict[str, int | None] = {}
+        group_of: dict[tuple[str, str], int] = {}  # (group, relation name) → 1, 2 …
+        # article records that can repeat anywhere: those of articles in kb.relations (all in the second try)
+        seen: set[tuple[Any, ...]] = set()
+        state = bytearray(len(art))  # per article: 0 not read yet, 1 read from the spool, 2 records in kb.relations
+
+        def predicate(iri: str) -> int:
+            pid = by_iri.get(iri)
+            if pid is None:
+                pid = by_iri[iri] = len(predicates)
+                predicates.append(iri)
+            return pid
+
+        def relation(s: str, name: str, o: str, article: str | None, span: tuple[int, ...], rule: str,
+                     local: set[tuple[Any, ...]] | None) -> None:
+            rs, ro = rank.get(s), rank.get(o)
+            if rs is None or ro is None or s == o:
+                return
+            if name in by_name:
+                pid = by_name[name]
+            else:
+                iri = _relation_predicate(name)
+                pid = by_name[name] = None if iri is None else predicate(iri)
+            if pid is None:
+                return
+            i = None if article is None else art.get(article)
+            group = 0
+            if i is not None:
+                tag = art_date[i] * 2
+                if not span and article in ("curated", "entities"):  # the record the group's would be
+                    group = group_of.setdefault((article, name), len(group_of) + 1)
+                else:
+                    rec = (article, s, name, o, *span)
+                    held = seen if local is None else local
+                    if rec in held:
+                        tag += 1  # not a record again, but its date (the same article's)
+                    else:
+                        held.add(rec)
+            elif name == MERGE_CANDIDATE or rule.startswith(CURATED_RULE_PREFIX):
+                key = ("curated" if rule.startswith(CURATED_RULE_PREFIX) else "entities", name)
+                group = group_of.setdefault(key, len(group_of) + 1)
+                tag = no_date * 2
+            else:
+                tag = no_date * 2 + 1
+            so.append(rs * n + ro)
+            pt.append(pid * tags + tag)
+            groups.append(group)
+
+        contained = predicate(_CONTAINED_IN_PLACE)
+        for key, e in self.entities.items():
+            if e.parent and e.parent in rank and e.parent != key:
+                so.append(rank[key] * n + rank[e.parent])
+                pt.append(contained * tags + no_date * 2 + 1)
+                groups.append(0)
+        for rel in kb.relations:
+            if rel.article_id is not None and rel.article_id in art:
+                state[art[rel.article_id]] = 2
+            relation(rel.subject, rel.predicate, rel.object, rel.article_id,
+                     (rel.evidence.start, rel.evidence.end) if rel.evidence else (), rel.rule, None)
+        if kb.spool is not None:  # the records of spooled articles, one article at a time
+            for light in kb.spool.light():
+                article = light.article_id
+                i = art.get(article)
+                local: set[tuple[Any, ...]] | None = None
+                if i is not None:
+                    when = art_date[i]
+                    for key in {key for key, _ in light.mentions}:
+                        r = rank.get(key)
+                        if r is not None:
+                            articles[r] += 1
+                            if when < first[r]:
+                                first[r] = when
+                    if local_ok and state[i] != 2:
+                        if state[i] == 1 and light.relations:
+                            raise _Repeated(article)
+                        state[i] = 1
+                        local = set()
+                for s, p, o, start, end, rule in light.relations:
+                    relation(s, p, o, article, () if start is None else (start, end), rule, local)  # type: ignore[arg-type]
+        return (so, pt, groups), predicates
+
+    def _edges(self, records: tuple[array, array, array], iris: list[str]) -> None:
+        """Edges from the records: one per (source, target, label), as the MultiDiGraph of :func:`full_view`
+        keeps them (of two predicates with the same local name, the later in IRI order updates the other's
+        attributes); ``weight`` the number of records (at least 1), ``start`` the earliest date."""
+        names = [_local(URIRef(p)) for p in iris]
+        # a local name is an NCName (or a fixed term's): cleaning changes none, so the order is the files'
+        order = sorted(range(len(iris)), key=lambda i: (_clean(names[i]), names[i], iris[i]))
+        place = [0] * len(iris)
+        for j, i in enumerate(order):
+            place[i] = j
+        self.labels = [names[i] for i in order]
+        self.predicates = [iris[i] for i in order]
+        self.clean_labels = [_clean(x) for x in self.labels]
+        self.clean_predicates = [_clean(x) for x in self.predicates]
+        tags, no_date, n = 2 * (self.no_date + 1), self.no_date, self.n
+        group = [self.labels.index(x) for x in self.labels]  # (label, predicate) → its label's first index
+        self.edge_so = edge_so = array("Q")
+        self.edge_lp = edge_lp = array("I")
+        self.edge_weight = edge_weight = array("I")
+        self.edge_date = edge_date = array("I")
+        self.degree = degree = array("I", [0]) * n
+        last_so = last_group = -1
+
+        width = max(records[2], default=0) + 1  # record groups
+
+        def remap(rows: Iterable[tuple[int, int, int]]) -> Iterator[tuple[int, int, int]]:
+            """(so, predicate × tags + tag, group) → (so, lp × width + group, tag): sorted, a triple's entries
+            are together, those of one group (the same record again) next to each other."""
+            for s_o, p_t, group in rows:
+                pid, tag = divmod(p_t, tags)
+                yield s_o, place[pid] * width + group, tag
+
+        def triples() -> Iterator[tuple[int, int, int, int]]:
+            """(so, lp, records, earliest date) of each distinct triple, in order."""
+            key = (-1, -1)
+            count = date = last_group = 0
+            for s_o, lp_group, tag in _merged_pieces(records, remap):
+                lp, group = divmod(lp_group, width)
+                if s_o != key[0] or lp != key[1]:
+                    if key[0] >= 0:
+                        yield key[0], key[1], count, date
+                    key, count, date, last_group = (s_o, lp), 0, no_date, 0
+                if not tag & 1 and not (group and group == last_group):
+                    count += 1
+                last_group = group
+                date = min(date, tag >> 1)
+            if key[0] >= 0:
+                yield key[0], key[1], count, date
+
+        for s_o, lp, count, date in triples():
+            if s_o == last_so and group[lp] == last_group:  # the same edge: the later predicate wins
+                edge_lp[-1] = lp
+                edge_weight[-1] = max(1, count)
+                if date < no_date:
+                    edge_date[-1] = date
+                continue
+            last_so, last_group = s_o, group[lp]
+            edge_so.append(s_o)
+            edge_lp.append(lp)
+            edge_weight.append(max(1, count))
+            edge_date.append(date)
+            s, o = divmod(s_o, n)
+            degree[s] += 1
+            degree[o] += 1
+
+    # ---- nodes and edges, made when asked for
+
+    def nodes(self, flat: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(id, attrs)`` of every node in order: flattened (the files' attributes) or as :func:`full_view_kb`
+        adds them."""
+        entities, prefix, node_prefix, no_date = self.entities, self.prefix, self.node_prefix, self.no_date
+        segs, seg_at, spelled, spelled_at = self.segs.buf, self.segs.bounds, self.pinyin.buf, self.pinyin.bounds
+        dates = [_clean(d) for d in self.dates] if flat else self.dates
+        for r, (key, articles, date) in enumerate(zip(self.keys, self.articles, self.first, strict=True)):
+            e = entities[key]
+            seg = segs[seg_at[r]:seg_at[r + 1]].decode("utf-8", "surrogatepass")
+            pinyin = spelled[spelled_at[r]:spelled_at[r + 1]].decode("utf-8", "surrogatepass")
+            name = e.name
+            aliases = sorted({label for label in e.labels if label and label != name}) if e.labels else []
+            if not flat:
+                iri = prefix + seg
+                attrs: dict[str, Any] = {"label": name or _local(URIRef(iri)), "type": e.type, "iri": iri,
+                                         "articles": articles}
+                if e.subtype:
+                    attrs["level"] = e.subtype
+                if e.code:
+                    attrs["code"] = e.code
+                if pinyin:
+                    attrs["pinyin"] = pinyin
+                if aliases:
+                    attrs["aliases"] = aliases
+                attrs["linked"] = e.linked
+                if date < no_date:
+                    attrs["start"] = dates[date]
+                yield iri, attrs
+                continue
+            node = node_prefix + seg
+            d: dict[str, Any] = {}  # as _flatten_parts flattens the attributes above, in sorted key order
             if aliases:
-                attrs["aliases"] = aliases
-        attrs["linked"] = e.linked
-        if key in first_date:
-            attrs["start"] = first_date[key]
-        nodes.append((iri, attrs))
-    labels = {p: _local(URIRef(p)) for p in {t[1] for t in triples}}
-    keyed: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (source, target, label) → predicates
-    for s, p, o in triples:
-        keyed[(s, o, labels[p])].append(p)
-    edges: _ViewEdges = []
-    for (s, o, label), found in keyed.items():
-        merged: dict[str, Any] = {}
-        for p in sorted(found):  # in the order full_view adds them: the last one's attributes win
-            t = (s, p, o)
-            held = records.get(t)
-            weight = len(held) if isinstance(held, set) else int(held is not None)
-            merged.update({"label": label, "predicate": p, "weight": max(1, weight)})
-            if t in record_date:
-                merged["start"] = record_date[t]
-        edges.append((s, o, merged))
-    return nodes, edges  # edges unsorted: flattening sorts them
+                d["aliases"] = ";".join(map(_clean, aliases))
+            d["articles"] = articles
+            if e.code:
+                d["code"] = _clean(e.code)
+            d["iri"] = node
+            d["label"] = (_clean(name) if name else _clean(_local(URIRef(prefix + seg)))) or node
+            if e.subtype:
+                d["level"] = _clean(e.subtype)
+            d["linked"] = e.linked
+            if pinyin:
+                d["pinyin"] = _clean(pinyin)
+            if date < no_date:
+                d["start"] = dates[date]
+            d["type"] = _clean(e.type) or "Thing"
+            yield node, d
 
+    def edges(self, flat: bool = True) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+        """``(source, target, id, attrs)`` of every edge in order (ids ``e0 e1 …``; the label is the
+        MultiDiGraph key)."""
+        prefix = self.node_prefix if flat else self.prefix
+        labels = self.clean_labels if flat else self.labels
+        predicates = self.clean_predicates if flat else self.predicates
+        dates = [_clean(d) for d in self.dates] if flat else self.dates
+        n, no_date, buf, bounds = self.n, self.no_date, self.segs.buf, self.segs.bounds
+        last, source = -1, ""
+        for i, (s_o, lp, weight, date) in enumerate(zip(self.edge_so, self.edge_lp, self.edge_weight,
+                                                        self.edge_date, strict=True)):
+            s, o = divmod(s_o, n)
+            if s != last:
+                last, source = s, prefix + buf[bounds[s]:bounds[s + 1]].decode("utf-8", "surrogatepass")
+            target = prefix + buf[bounds[o]:bounds[o + 1]].decode("utf-8", "surrogatepass")
+            if flat:
+                a: dict[str, Any] = {"label": labels[lp], "predicate": predicates[lp]}
+                if date < no_date:
+                    a["start"] = dates[date]
+                a["weight"] = weight
+            else:
+                a = {"label": labels[lp], "predicate": predicates[lp], "weight": weight}
+                if date < no_date:
+                    a["start"] = dates[date]
+            yield source, target, labels[lp] if not flat else f"e{i}", a
 
-def _flatten_kb_view(nodes: _ViewNodes, edges: _ViewEdges) -> FlatGraph:
-    """:func:`flatten` of a view :func:`_kb_view_parts` made, knowing its shape: attribute values are
-    text (aliases a list of text), ``articles`` and ``weight`` ints and ``linked`` a bool, so each
-    key has one type and only text needs cleaning; the attributes are written in sorted key order.
-    Empties ``nodes`` and ``edges`` as it goes, so the view is not held twice (both are sorted after)."""
-    flat = FlatGraph(directed=True)
-    out_nodes: list[tuple[str, dict[str, Scalar]]] = []
-    while nodes:
-        node, a = nodes.pop()
-        node = _clean(node)
-        d: dict[str, Scalar] = {}
-        if "aliases" in a:
-            d["aliases"] = ";".join(map(_clean, a["aliases"]))
-        d["articles"] = a["articles"]
-        if "code" in a:
-            d["code"] = _clean(a["code"])
-        d["iri"] = _clean(a["iri"])
-        d["label"] = _clean(a["label"]) or node
-        if "level" in a:
-            d["level"] = _clean(a["level"])
-        d["linked"] = a["linked"]
-        if "pinyin" in a:
-            d["pinyin"] = _clean(a["pinyin"])
-        if "start" in a:
-            d["start"] = _clean(a["start"])
-        d["type"] = _clean(a["type"]) or "Thing"
-        out_nodes.append((node, d))
-    out_nodes.sort(key=lambda x: x[0])
-    flat.nodes = out_nodes
-    raw_edges: list[tuple[str, str, dict[str, Scalar]]] = []
-    while edges:
-        u, v, a = edges.pop()
-        e: dict[str, Scalar] = {"label": _clean(a["label"]), "predicate": _clean(a["predicate"])}
-        if "start" in a:
-            e["start"] = _clean(a["start"])
-        e["weight"] = a["weight"]
-        raw_edges.append((_clean(u), _clean(v), e))
-    _sort_edges(raw_edges)
-    flat.edges = [(u, v, f"e{i}", a) for i, (u, v, a) in enumerate(raw_edges)]
-    return flat
+    def stream(self) -> _Stream:
+        """The view as the file writers read it (nodes and edges made anew at each pass)."""
+        plain = _esc_attr(self.node_prefix) == self.node_prefix  # percent-encoded segments need no escaping
+        return _Stream(True, {}, self.nodes, self.edges, lambda: iter(self.degree), plain_ids=plain)
 
 
 def full_view_kb(kb: KnowledgeBase, base_iri: str = DEFAULT_BASE) -> nx.MultiDiGraph:
@@ -516,18 +733,20 @@ def full_view_kb(kb: KnowledgeBase, base_iri: str = DEFAULT_BASE) -> nx.MultiDiG
     unknown entity keys and relation predicates that are not names are skipped.
     """
     with collector_paused():
-        nodes, edges = _kb_view_parts(kb, base_iri)
+        view = _KbView(kb, base_iri)
         G = nx.MultiDiGraph()
-        G.add_nodes_from(nodes)
-        for s, o, attrs in sorted(edges, key=lambda e: (e[0], e[1], e[2]["label"])):
-            G.add_edge(s, o, key=attrs["label"], **attrs)
+        G.add_nodes_from(view.nodes(flat=False))
+        for s, o, label, attrs in view.edges(flat=False):
+            G.add_edge(s, o, key=label, **attrs)
     return G
 
 
 def flat_view_kb(kb: KnowledgeBase, base_iri: str = DEFAULT_BASE) -> FlatGraph:
-    """``flatten(full_view_kb(kb, base_iri))`` without the NetworkX graph in between (what the build writes)."""
+    """``flatten(full_view_kb(kb, base_iri))`` without the NetworkX graph in between. The build writes the
+    same nodes and edges as a stream, never holding this list of them (:func:`write_view_exports`)."""
     with collector_paused():
-        return _flatten_kb_view(*_kb_view_parts(kb, base_iri))
+        view = _KbView(kb, base_iri)
+        return FlatGraph(directed=True, nodes=list(view.nodes()), edges=list(view.edges()))
 
 
 def places_view(g: Graph) -> nx.DiGraph:
@@ -787,14 +1006,18 @@ _CHUNK_CHARS = 1 << 16  # characters per encoded chunk
 _ATTR_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
 
 
+_ATTR_SPECIAL = re.compile(r'[&<>"\r\n\t]')
+_TEXT_SPECIAL = re.compile(r"[&<>]")
+
+
 def _esc_attr(text: str) -> str:
     """An XML attribute value escaped as ElementTree escapes it (``&<>"`` and CR, LF, tab as references)."""
-    return xml_escape(text, _ATTR_ENTITIES)
+    return xml_escape(text, _ATTR_ENTITIES) if _ATTR_SPECIAL.search(text) else text
 
 
 def _esc_text(text: str) -> str:
     """XML character data escaped as ElementTree escapes it (``&``, ``<``, ``>``)."""
-    return xml_escape(text)
+    return xml_escape(text) if _TEXT_SPECIAL.search(text) else text
 
 
 def _utf8(parts: Iterable[str]) -> Iterator[bytes]:
@@ -813,6 +1036,107 @@ def _utf8(parts: Iterable[str]) -> Iterator[bytes]:
 
 
 _Attrs = dict[str, Any]
+
+
+@dataclass
+class _Stream:
+    """A flat view as the file writers read it, in the order networkx's writers gave (see
+    :func:`_networkx_order`): ``nodes()`` gives ``(id, attrs)``, ``edges()`` ``(source, target, id, attrs)``
+    and ``degrees()`` each node's degree in node order; each can be called again for another pass.
+    ``dates`` is what GEXF's meta and mode come from, ``(any start, latest start)``, when not read
+    from the nodes and edges themselves (None)."""
+
+    directed: bool
+    graph: dict[str, Scalar]
+    nodes: Callable[[], Iterable[tuple[str, _Attrs]]]
+    edges: Callable[[], Iterable[tuple[str, str, str, _Attrs]]]
+    degrees: Callable[[], Iterable[int]]
+    dates: tuple[bool, str | None] | None = None
+    plain_ids: bool = False  # no node id needs escaping in XML
+    surveyed: _Survey | None = field(default=None, repr=False)
+
+    def survey(self) -> _Survey:
+        """What the files declare before their elements (one pass over the view, kept for the next file)."""
+        if self.surveyed is None:
+            self.surveyed = _Survey.of(self)
+        return self.surveyed
+
+
+@dataclass
+class _Survey:
+    """What the writers need before writing a view's elements: the number of nodes and edges; GraphML's
+    ``(key, value type) → first value`` of each (:func:`_first_uses`); for GEXF, the first attributes of
+    each tuple of keys once reserved names are renamed (:func:`_gexf_attrs`) and whether any has a start
+    date and the latest one; the CSV columns are the keys GraphML saw."""
+
+    nodes: int
+    edges: int
+    node_uses: dict[tuple[Any, type], Any]
+    edge_uses: dict[tuple[Any, type], Any]
+    gexf_nodes: list[_Attrs]
+    gexf_edges: list[_Attrs]
+    dated: bool
+    lastmodified: str | None
+
+    @classmethod
+    def of(cls, view: _Stream) -> _Survey:
+        nodes, node_uses, gexf_nodes, node_dates = _survey(
+            (a for _, a in view.nodes()), _GEXF_NODE_RESERVED)
+        edges, edge_uses, gexf_edges, edge_dates = _survey(
+            (a for _, _, _, a in view.edges()), _GEXF_EDGE_RESERVED)
+        if view.dates is not None:
+            dated, lastmodified = view.dates
+        else:
+            dates = [d for d in (node_dates, edge_dates) if d is not None]
+            dated, lastmodified = bool(dates), max(dates, default=None)
+        return cls(nodes, edges, node_uses, edge_uses, gexf_nodes, gexf_edges, dated, lastmodified)
+
+
+def _survey(items: Iterable[_Attrs], reserved: set[str]) -> tuple[int, dict[tuple[Any, type], Any], list[_Attrs],
+                                                                  str | None]:
+    """(count, first uses, the first GEXF attributes of each key tuple, latest GEXF start) of ``items``."""
+    uses: dict[tuple[Any, type], Any] = {}
+    shapes: set[tuple[tuple[Any, ...], tuple[type, ...]]] = set()
+    gexf: dict[tuple[str, ...], _Attrs] = {}
+    latest: str | None = None
+    count = 0
+    for d in items:
+        count += 1
+        shape = (tuple(d), tuple(map(type, d.values())))
+        if shape not in shapes:  # a dict of a shape seen before uses nothing new
+            shapes.add(shape)
+            for k, v in d.items():
+                uses.setdefault((k, type(v)), v)
+        renamed = _gexf_attrs(d, reserved)
+        keys = tuple(renamed) if renamed is not d else shape[0]
+        if keys not in gexf:
+            gexf[keys] = renamed
+        if "start" in renamed:
+            start = renamed["start"]
+            latest = start if latest is None or start > latest else latest
+    return count, uses, list(gexf.values()), latest
+
+
+def _flat_of(G: nx.Graph | FlatGraph) -> FlatGraph:
+    return G if isinstance(G, FlatGraph) else flatten(G)
+
+
+def _list_stream(flat: FlatGraph, nodes: Iterable[tuple[str, _Attrs]],
+                 edges: list[tuple[str, str, str, _Attrs]], dates: tuple[bool, str | None] | None = None) -> _Stream:
+    """A stream over nodes and edges held in lists (or a dict of nodes), degrees those of ``flat``."""
+    node_list = list(nodes)
+
+    def degrees() -> Iterator[int]:
+        degree = flat.degree()
+        return (degree[n] for n, _ in node_list)
+
+    return _Stream(flat.directed, flat.graph, lambda: iter(node_list), lambda: iter(edges), degrees, dates)
+
+
+def _ordered_stream(flat: FlatGraph) -> _Stream:
+    """``flat`` in networkx's order (:func:`_networkx_order`)."""
+    nodes, edges = _networkx_order(flat.directed, flat.nodes, flat.edges)
+    return _list_stream(flat, nodes.items(), edges)
 
 
 def _networkx_order(directed: bool, nodes: Iterable[tuple[str, _Attrs]],
@@ -959,43 +1283,43 @@ def _graphml_data(tags: _DataTags, attrs: _Attrs) -> str:
     return "".join(parts)
 
 
-def _graphml_parts(flat: FlatGraph) -> Iterator[str]:
-    """The GraphML document of ``flat``, in text parts (two passes over the graph: keys, then elements)."""
-    nodes, edges = _networkx_order(flat.directed, flat.nodes, flat.edges)
-    graph = dict(flat.graph)
+def _graphml_parts(view: FlatGraph | _Stream) -> Iterator[str]:
+    """The GraphML document of a view, in text parts (two passes over the graph: keys, then elements)."""
+    if isinstance(view, FlatGraph):
+        view = _ordered_stream(view)
+    graph = dict(view.graph)
     graph_id = graph.pop("id", None)
     graph_data = {k: v for k, v in graph.items() if k not in ("node_default", "edge_default")}
     keys = _GraphMLKeys()  # ids in order of first use: graph, nodes, edges (as networkx numbered them)
     graph_tags = _data_tags(keys, _first_uses([graph_data]), "graph", "\n    ")
-    node_tags = _data_tags(keys, _first_uses(nodes.values()), "node", "\n      ")
-    edge_tags = _data_tags(keys, _first_uses(a for *_, a in edges), "edge", "\n      ")
+    survey = view.survey()
+    node_tags = _data_tags(keys, survey.node_uses, "node", "\n      ")
+    edge_tags = _data_tags(keys, survey.edge_uses, "edge", "\n      ")
     yield _GRAPHML_HEAD
     for declaration in keys.declarations():
         yield "\n  " + declaration
-    direction = "directed" if flat.directed else "undirected"
+    direction = "directed" if view.directed else "undirected"
     yield f'\n  <graph edgedefault="{direction}"' + ("" if graph_id is None else f' id="{_esc_attr(str(graph_id))}"')
-    if not (nodes or edges or graph_data):
+    if not (survey.nodes or survey.edges or graph_data):
         yield " />\n</graphml>\n"
         return
     yield ">"
-    escaped: dict[str, str] = {}  # node id → as an XML attribute value
-    for node, attrs in nodes.items():
-        escaped[node] = node_id = _esc_attr(node)
+    esc = _esc_attr if not view.plain_ids else str
+    for node, attrs in view.nodes():
         if attrs:
-            yield f'\n    <node id="{node_id}">{_graphml_data(node_tags, attrs)}\n    </node>'
+            yield f'\n    <node id="{esc(node)}">{_graphml_data(node_tags, attrs)}\n    </node>'
         else:
-            yield f'\n    <node id="{node_id}" />'
-    for u, v, key, attrs in edges:
-        head = f'\n    <edge source="{escaped[u]}" target="{escaped[v]}" id="{_esc_attr(str(key))}"'
+            yield f'\n    <node id="{esc(node)}" />'
+    for u, v, key, attrs in view.edges():
+        head = f'\n    <edge source="{esc(u)}" target="{esc(v)}" id="{_esc_attr(str(key))}"'
         yield f"{head}>{_graphml_data(edge_tags, attrs)}\n    </edge>" if attrs else head + " />"
     if graph_data:
         yield _graphml_data(graph_tags, graph_data)
     yield "\n  </graph>\n</graphml>\n"
 
 
-def _graphml_chunks(G: nx.Graph | FlatGraph) -> dict[str, _Chunks]:
-    flat = G if isinstance(G, FlatGraph) else flatten(G)
-    return {"": _utf8(_graphml_parts(flat))}
+def _graphml_chunks(G: nx.Graph | FlatGraph | _Stream) -> dict[str, _Chunks]:
+    return {"": _utf8(_graphml_parts(G if isinstance(G, _Stream) else _flat_of(G)))}
 
 
 def render_graphml(G: nx.Graph | FlatGraph) -> dict[str, bytes]:
@@ -1144,40 +1468,46 @@ def _gexf_attvalues(values: list[tuple[str, str]], attrs: _Attrs) -> str:
     return "".join(parts)
 
 
-def _gexf_parts(flat: FlatGraph) -> Iterator[str]:
-    """The GEXF 1.2 document of ``flat`` in text parts (see :func:`render_gexf`)."""
-    degree = flat.degree()
+def _gexf_stream(flat: FlatGraph) -> _Stream:
+    """``flat`` with the names GEXF reserves renamed (:func:`_gexf_attrs`), then in networkx's order."""
     node_list = [(n, _gexf_attrs(a, _GEXF_NODE_RESERVED)) for n, a in flat.nodes]
     edge_list = [(u, v, k, _gexf_attrs(a, _GEXF_EDGE_RESERVED)) for u, v, k, a in flat.edges]
     dates = [a["start"] for _, a in node_list if "start" in a] + [a["start"] for *_, a in edge_list if "start" in a]
-    lastmodified = max(dates, default=None)
     nodes, edges = _networkx_order(flat.directed, node_list, edge_list)
-    del node_list, edge_list
+    return _list_stream(flat, nodes.items(), edges, (bool(dates), max(dates, default=None)))
+
+
+def _gexf_parts(view: FlatGraph | _Stream) -> Iterator[str]:
+    """The GEXF 1.2 document of a view in text parts (see :func:`render_gexf`)."""
+    if isinstance(view, FlatGraph):
+        view = _gexf_stream(view)
     attributes = _GEXFAttributes()
     node_plan = _GEXFPlans(attributes, "node", _GEXF_NODE_XML)
     edge_plan = _GEXFPlans(attributes, "edge", _GEXF_EDGE_XML)
-    for attrs in nodes.values():  # first pass: the attribute declarations
+    survey = view.survey()
+    for attrs in survey.gexf_nodes:  # the attribute declarations, numbered in order of first use
         node_plan(attrs)
-    for _, _, _, attrs in edges:
+    for attrs in survey.gexf_edges:
         edge_plan(attrs)
+    nodes, dated, lastmodified = survey.nodes, survey.dated, survey.lastmodified
     yield "<?xml version='1.0' encoding='utf-8'?>\n<gexf "
     yield (f'xmlns:viz="{_GEXF_VIZ}" ' if nodes else "") + _GEXF_ROOT + ">"
     yield "\n  <meta" + (f' lastmodifieddate="{lastmodified}"' if lastmodified else "") + ">"
     yield f"\n    <creator>{_GEXF_CREATOR}</creator>\n    <description>{_GEXF_DESCRIPTION}</description>\n  </meta>"
-    direction = "directed" if flat.directed else "undirected"
-    dynamic = ' mode="dynamic" name="" timeformat="date"' if dates else ' mode="static" name=""'
+    direction = "directed" if view.directed else "undirected"
+    dynamic = ' mode="dynamic" name="" timeformat="date"' if dated else ' mode="static" name=""'
     yield f'\n  <graph defaultedgetype="{direction}"{dynamic}>'
     yield from attributes.declarations()
-    escaped: dict[str, str] = {}  # node id → as an XML attribute value
     if not nodes:
         yield "\n    <nodes />"
     else:
         yield "\n    <nodes>"
         colors: dict[str, str] = {}
         sizes: dict[int, str] = {}
-        for node, attrs in nodes.items():
+        for (node, attrs), n in zip(view.nodes(), view.degrees(), strict=True):
+            attrs = _gexf_attrs(attrs, _GEXF_NODE_RESERVED)
             _, values = node_plan(attrs)
-            escaped[node] = node_id = _esc_attr(node)
+            node_id = node if view.plain_ids else _esc_attr(node)
             head = f' label="{_esc_attr(str(attrs.get("label", node)))}"' + (
                 f' start="{_esc_attr(str(attrs["start"]))}"' if "start" in attrs else "")
             kind = str(attrs.get("type"))
@@ -1185,17 +1515,18 @@ def _gexf_parts(flat: FlatGraph) -> Iterator[str]:
             if color is None:
                 r, g, b = TYPE_COLORS.get(kind, OTHER_COLOR)
                 color = colors[kind] = f'\n        <viz:color r="{r}" g="{g}" b="{b}" a="1.0" />'
-            n = degree[node]
             size = sizes.get(n) or sizes.setdefault(n, f'\n        <viz:size value="{node_size(n)}" />')
             yield f'\n      <node id="{node_id}"{head}>{color}{size}{_gexf_attvalues(values, attrs)}\n      </node>'
         yield "\n    </nodes>"
-    if not edges:
+    if not survey.edges:
         yield "\n    <edges />"
     else:
         yield "\n    <edges>"
-        for u, v, key, attrs in edges:
+        for u, v, key, attrs in view.edges():
+            attrs = _gexf_attrs(attrs, _GEXF_EDGE_RESERVED)
             xml, values = edge_plan(attrs)
-            head = f'\n      <edge source="{escaped[u]}" target="{escaped[v]}" id="{_esc_attr(str(key))}"'
+            head = (f'\n      <edge source="{u}" target="{v}"' if view.plain_ids else
+                    f'\n      <edge source="{_esc_attr(u)}" target="{_esc_attr(v)}"') + f' id="{_esc_attr(str(key))}"'
             for k in xml:
                 x = attrs[k]
                 head += f' {k}="{x}"' if type(x) is int else f' {k}="{_esc_attr(str(x))}"'
@@ -1204,9 +1535,8 @@ def _gexf_parts(flat: FlatGraph) -> Iterator[str]:
     yield "\n  </graph>\n</gexf>\n"
 
 
-def _gexf_chunks(G: nx.Graph | FlatGraph) -> dict[str, _Chunks]:
-    flat = G if isinstance(G, FlatGraph) else flatten(G)
-    return {"": _utf8(_gexf_parts(flat))}
+def _gexf_chunks(G: nx.Graph | FlatGraph | _Stream) -> dict[str, _Chunks]:
+    return {"": _utf8(_gexf_parts(G if isinstance(G, _Stream) else _flat_of(G)))}
 
 
 def render_gexf(G: nx.Graph | FlatGraph) -> dict[str, bytes]:
@@ -1229,9 +1559,9 @@ def _csv_chunks(header: list[str], rows: Iterable[list[str]]) -> Iterator[bytes]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    for i, row in enumerate(rows, 1):
+    for row in rows:
         writer.writerow(row)
-        if i % 20_000 == 0:
+        if buf.tell() >= _CHUNK_CHARS:  # (a StringIO holds 4 bytes a character)
             yield buf.getvalue().encode("utf-8")
             buf.seek(0)
             buf.truncate()
@@ -1251,17 +1581,29 @@ def _cell(value: Scalar) -> str:
     return value if type(value) is str else _text(value)
 
 
-def _csv_chunks_of(G: nx.Graph | FlatGraph) -> dict[str, _Chunks]:
-    flat = G if isinstance(G, FlatGraph) else flatten(G)
-    headers, keys = _columns((a for _, a in flat.nodes), {"label": "Label", "type": "Type"})
+def _csv_nodes(view: _Stream) -> Iterator[bytes]:
+    headers, keys = _columns([{k: "" for k, _ in view.survey().node_uses}], {"label": "Label", "type": "Type"})
     rows = ([node, _cell(a["label"]), _cell(a["type"]), *[_cell(a.get(k, "")) for k in keys]]
-            for node, a in flat.nodes)
-    e_headers, e_keys = _columns((a for _, _, _, a in flat.edges), {
+            for node, a in view.nodes())
+    yield from _csv_chunks(["Id", *headers], rows)
+
+
+def _csv_edges(view: _Stream) -> Iterator[bytes]:
+    headers, keys = _columns([{k: "" for k, _ in view.survey().edge_uses}], {
         "source": "Source", "target": "Target", "type": "Type", "id": "Id", "label": "Label", "weight": "Weight"})
-    direction = "Directed" if flat.directed else "Undirected"
-    e_rows = ([u, v, direction, eid, _cell(a["label"]), _cell(a["weight"]), *[_cell(a.get(k, "")) for k in e_keys]]
-              for u, v, eid, a in flat.edges)
-    return {".nodes": _csv_chunks(["Id", *headers], rows), ".edges": _csv_chunks(e_headers, e_rows)}
+    direction = "Directed" if view.directed else "Undirected"
+    rows = ([u, v, direction, eid, _cell(a["label"]), _cell(a["weight"]), *[_cell(a.get(k, "")) for k in keys]]
+            for u, v, eid, a in view.edges())
+    yield from _csv_chunks(headers, rows)
+
+
+def _csv_chunks_of(G: nx.Graph | FlatGraph | _Stream) -> dict[str, _Chunks]:
+    if isinstance(G, _Stream):
+        view = G
+    else:  # the lists as they are (no networkx order)
+        flat = _flat_of(G)
+        view = _list_stream(flat, flat.nodes, flat.edges)
+    return {".nodes": _csv_nodes(view), ".edges": _csv_edges(view)}
 
 
 def render_csv(G: nx.Graph | FlatGraph) -> dict[str, bytes]:
@@ -1286,7 +1628,7 @@ class ViewFormat:
     name: str
     extension: str
     render: Callable[[nx.Graph | FlatGraph], dict[str, bytes]]
-    stream: Callable[[nx.Graph | FlatGraph], dict[str, _Chunks]]
+    stream: Callable[[nx.Graph | FlatGraph | _Stream], dict[str, _Chunks]]
 
 
 VIEW_FORMATS: dict[str, ViewFormat] = {
@@ -1334,7 +1676,7 @@ def _write(files: list[tuple[Path, _Chunks]]) -> list[Path]:
     return [path for _, path in temps]
 
 
-def _format_files(flat: FlatGraph, fmt: str, out: Path) -> list[tuple[str, Path, _Chunks]]:
+def _format_files(flat: FlatGraph | _Stream, fmt: str, out: Path) -> list[tuple[str, Path, _Chunks]]:
     """(name part, path, chunks) of each file format ``fmt`` writes for ``out`` (see :func:`view_files`)."""
     paths = view_files(out, fmt)
     return [(part, paths[part], chunks) for part, chunks in VIEW_FORMATS[fmt].stream(flat).items()]
@@ -1392,12 +1734,17 @@ def write_view_exports(g: KnowledgeBase | Graph | ox.Store, out_dir: str | Path,
     is used with a KnowledgeBase only, RDF carries its IRIs. The files are
     streamed to temporary names and renamed together once all are written:
     an error (OSError from the disk, TypeError from a value no format can
-    write) propagates and leaves the earlier files as they were. Memory holds
-    the view (entities and edges) and one chunk of a file at a time.
+    write) propagates and leaves the earlier files as they were. From RDF,
+    memory holds the flattened view and one chunk of a file at a time; from a
+    KnowledgeBase, arrays of the view (:class:`_KbView`: ~200 bytes an entity,
+    ~20 bytes a relation record, ~130 MiB at 10⁵ articles; the relations are read
+    once, the spool's one article at a time) and the attributes of one node or edge at a time (each
+    file makes them again: one pass to survey the keys, one per file to write).
     """
     with collector_paused():
+        flat: FlatGraph | _Stream
         if isinstance(g, KnowledgeBase):
-            flat = flat_view_kb(g, base_iri)
+            flat = _KbView(g, base_iri).stream()
         else:
             flat = flatten(full_view_store(g) if isinstance(g, ox.Store) else full_view(g))
         out_dir = Path(out_dir)

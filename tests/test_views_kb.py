@@ -14,6 +14,7 @@ from test_views_render import reference_gexf, reference_graphml
 
 from kg.models import Entity, KnowledgeBase, PageMetadata, Relation, Span
 from kg.rdf import QuadData, dataset_of, to_dataset
+from kg.spool import ArticleRecords, RecordSpool
 from kg.store import kb_quads, load_store
 from kg.views import (
     FlatGraph,
@@ -141,6 +142,45 @@ def test_odd_knowledge_bases_give_the_same_view_as_their_rdf(kb: KnowledgeBase) 
     for provenance in ("compact", "full"):
         assert_same_view(view, full_view_store(load_store(kb_quads(odd, BASE, provenance=provenance))))
     assert_same_flat(odd)
+
+
+def test_a_spooled_kb_gives_the_view_of_its_records_in_memory(kb: KnowledgeBase) -> None:
+    """Relation records of a spooled article are compared within its article; an article that comes twice
+    from the spool, or that also has records in kb.relations, has its records compared with every other;
+    records of no article (merge candidates, curated facts) with theirs: a repeated record counts once."""
+    a1, a2 = kb.articles[0].id, kb.articles[1].id
+    county, village, program = "place/370831", "place/370831107202", "program/siyi-liang-gongkai"
+    ev = Span(start=0, end=4)
+    again = [Relation(subject=village, predicate="runs", object=program, article_id=a1, evidence=ev),
+             Relation(subject=village, predicate="runs", object=program, article_id=a1, evidence=ev),
+             Relation(subject=village, predicate="runs", object=program, article_id=a1)]
+    both = Relation(subject=county, predicate="runs", object=program, article_id=a2, evidence=ev)
+    unread = [Relation(subject=village, predicate="mergeCandidate", object=county, rule="review: similar"),
+              Relation(subject=village, predicate="runs", object=program, rule="curated: sources/curated/x.yaml")]
+    kb = kb.model_copy(update={"relations": [*kb.relations, *unread, *unread]})
+    memory = kb.model_copy(update={"relations": [*kb.relations, *again, both, both]})
+    first_blocks = kb.model_copy(update={"relations": [*kb.relations, *again]})
+    for blocks, expected in [(len(kb.articles), first_blocks), (len(kb.articles) + 2, memory)]:
+        spool = RecordSpool()
+        for a in kb.articles:
+            spool.append(a.id, ArticleRecords([rm for rm in kb.mentions if rm.mention.article_id == a.id], [],
+                                              [r for r in kb.relations if r.article_id == a.id]
+                                              + (again if a.id == a1 and blocks == len(kb.articles) else [])))
+        if blocks > len(kb.articles):
+            spool.append(a1, ArticleRecords([], [], again))  # a1 comes twice
+            spool.append(a2, ArticleRecords([], [], [both]))  # a2's record is in kb.relations too
+        spool.seal()
+        spooled = kb.model_copy(update={"mentions": [], "relations": [r for r in kb.relations if r.article_id is None]
+                                        + ([both] if blocks > len(kb.articles) else [])})
+        spooled.spool = spool
+        try:
+            assert as_lists(flat_view_kb(spooled, BASE)) == as_lists(flat_view_kb(expected, BASE))
+        finally:
+            spool.close()
+    view = full_view_kb(memory, BASE)
+    assert view.get_edge_data(f"{BASE}/{village}", f"{BASE}/{program}")["runs"]["weight"] == 4
+    assert view.get_edge_data(f"{BASE}/{village}", f"{BASE}/{county}")["mergeCandidate"]["weight"] == 1
+    assert view.get_edge_data(f"{BASE}/{county}", f"{BASE}/{program}")["runs"]["weight"] == 1
 
 
 def test_write_view_exports_from_the_kb_writes_the_files_of_the_rdf_view(tmp_path: Path,
