@@ -606,14 +606,15 @@ class Resolver:
         return kb
 
     def _one(self, ex: ArticleExtraction) -> None:
-        """Resolve one article; shrink its new records (:func:`kg.models.compact`: values unchanged,
-        later assignments stay safe) or move them to the spool."""
+        """Resolve one article; move its new records to the spool, or shrink them in memory
+        (:func:`kg.models.compact`: values unchanged, later assignments stay safe). The relations of no
+        article stay in memory, shrunk, either way."""
         kb, spool = self.kb, self.kb.spool
         counts = len(kb.mentions), len(kb.quantities), len(kb.relations)
         self._article(ex)
-        compact(kb.mentions[counts[0]:], deep=False)  # their Mentions come compacted (kg.parallel)
-        compact(kb.relations[counts[2]:])
         if spool is None:
+            compact(kb.mentions[counts[0]:], deep=False)  # their Mentions come compacted (kg.parallel)
+            compact(kb.relations[counts[2]:])
             return
         a = ex.article.id
         mine: list[Relation] = []
@@ -622,6 +623,7 @@ class Resolver:
             (mine if r.article_id == a else others).append(r)
         spool.append(a, ArticleRecords(kb.mentions[counts[0]:], kb.quantities[counts[1]:], mine))
         del kb.mentions[counts[0]:], kb.quantities[counts[1]:], kb.relations[counts[2]:]
+        compact(others)
         kb.relations.extend(others)
 
     def _article(self, ex: ArticleExtraction) -> None:
