@@ -62,6 +62,28 @@ def extract_for_cache(doc: SourceDocument) -> tuple[list[ArticleExtraction], byt
     return out, encode(out)
 
 
+def map_batch(func: Callable[[T], R], items: list[T]) -> list[R]:
+    """``[func(x) for x in items]``: one task of :func:`ordered_map` over :func:`batches`."""
+    return [func(x) for x in items]
+
+
+def batches(items: Iterable[T], size: Callable[[T], int], budget: int, most: int) -> Iterator[list[T]]:
+    """``items`` in consecutive lists of at most ``most`` items whose ``size`` sums to at most ``budget``
+    (an item larger than ``budget`` alone), in order: a task per list costs the parent process one
+    round trip through the pool (~0.3 ms of its CPU in threads), whatever the list holds."""
+    batch: list[T] = []
+    total = 0
+    for item in items:
+        n = size(item)
+        if batch and (total + n > budget or len(batch) >= most):
+            yield batch
+            batch, total = [], 0
+        batch.append(item)
+        total += n
+    if batch:
+        yield batch
+
+
 def ordered_map(func: Callable[[T], R], items: Iterable[T], workers: int,
                 initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = (),
                 window: int | None = None) -> Iterator[R]:

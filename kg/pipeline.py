@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from kg.errors import KgError, SourceError
 from kg.gazetteer import Gazetteer
 from kg.iris import DEFAULT_BASE
 from kg.models import ArticleExtraction, KnowledgeBase, SourceDocument
-from kg.parallel import extract_document, extract_for_cache, init_worker, ordered_map
+from kg.parallel import batches, extract_document, extract_for_cache, init_worker, map_batch, ordered_map
 from kg.resolve import resolve
 from kg.review import merge_candidates, write_review
 from kg.sources import count_sources, doc_id_stem, iter_sources
@@ -151,6 +152,12 @@ def iter_extractions(paths: Iterable[str | Path], gazetteer: str | Path | None =
             stats.extracted = len(seen)
 
 
+BATCH_SOURCES = 16
+BATCH_CHARACTERS = 16_000
+"""Sources sent to a worker process in one task: at most this many, of at most this many characters
+in all (a larger source goes alone); see :func:`kg.parallel.batches`."""
+
+
 def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None]], gazetteer: str | None,
           workers: int, encode: bool = False
           ) -> Iterator[tuple[SourceDocument, list[ArticleExtraction], bytes | None]]:
@@ -177,13 +184,14 @@ def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None
             if item[1] is None:
                 yield item[0]
 
-    results = ordered_map(func, feed(), workers, init_worker, (gazetteer,))
-    for exs, blob in results:
-        while held and held[0][1] is not None:
-            doc, cached = held.popleft()
-            yield doc, cached, None  # type: ignore[misc]
-        doc, _ = held.popleft()
-        yield doc, exs, blob
+    tasks = batches(feed(), lambda doc: len(doc.text), BATCH_CHARACTERS, BATCH_SOURCES)
+    for done in ordered_map(partial(map_batch, func), tasks, workers, init_worker, (gazetteer,), workers * 4):
+        for exs, blob in done:
+            while held and held[0][1] is not None:
+                doc, cached = held.popleft()
+                yield doc, cached, None  # type: ignore[misc]
+            doc, _ = held.popleft()
+            yield doc, exs, blob
     for doc, cached in held:
         yield doc, cached, None  # type: ignore[misc]
 
