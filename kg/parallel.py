@@ -68,6 +68,7 @@ Extracted = tuple[list[ArticleExtraction], bytes]
 """One source's extractions and their cache entry (``b""`` when the build keeps no cache)."""
 
 _SPELLED: set[str] = set()  # texts whose slug this worker process has sent to the parent
+_MENTIONS_SPELLED: set[tuple[str | None, ...]] = set()  # mentions whose texts are in _SPELLED
 
 
 def extract_batch(docs: list[SourceDocument], encode: bool = False) -> tuple[list[Extracted], dict[str, str]]:
@@ -80,7 +81,7 @@ def extract_batch(docs: list[SourceDocument], encode: bool = False) -> tuple[lis
     done = [extract_for_cache(doc) if encode else (extract_document(doc), b"") for doc in docs]
     spelled: dict[str, str] = {}
     assert _GAZETTEER is not None
-    for text in names_to_spell((ex for exs, _ in done for ex in exs), _GAZETTEER):
+    for text in names_to_spell((ex for exs, _ in done for ex in exs), _GAZETTEER, _MENTIONS_SPELLED):
         if text not in _SPELLED:
             _SPELLED.add(text)
             spelled[text] = slug(text)

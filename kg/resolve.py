@@ -714,17 +714,24 @@ def _program_name(surface: str, content: str) -> str:
 _UNLINKED_LEVELS = TOWN_KINDS + VILLAGE_KINDS + ("功能区",)
 
 
-def names_to_spell(extractions: Iterable[ArticleExtraction], gazetteer: Gazetteer) -> Iterator[str]:
+def names_to_spell(extractions: Iterable[ArticleExtraction], gazetteer: Gazetteer,
+                   seen: set[tuple[str | None, ...]] | None = None) -> Iterator[str]:
     """Texts whose :func:`kg.iris.slug` resolution will ask for, as far as the extractions alone tell
     (so that extraction workers can spell them, :mod:`kg.parallel`): the names of places not in
     ``gazetteer`` at their level, of organizations as printed and expanded
     (:func:`expand_abbreviations`), of programs and people, and the newspaper. Names qualified by an
     article's places (县委组织部 → 汶上县委组织部) depend on resolution and are not among them;
     a text may come more than once. The rules are :class:`Resolver`'s; a text it does not ask for
-    is only wasted work.
+    is only wasted work. ``seen`` (kept across calls) skips mentions whose texts were given before:
+    the same type, subtype, surface, name and rule.
     """
+    seen = seen if seen is not None else set()
     for ex in extractions:
         for m in ex.mentions:
+            sig = (m.type, m.subtype, m.surface, m.name, m.rule)
+            if sig in seen:
+                continue
+            seen.add(sig)
             if m.type == "Organization":
                 printed = m.name or matching_text(m.surface)
                 yield printed
