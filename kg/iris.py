@@ -112,8 +112,7 @@ def slug(text: str) -> str:
     """
     parts: list[str] = []
     for word, cjk in _words(text):
-        spelled = "".join(lazy_pinyin(word, style=Style.NORMAL)) if cjk else word
-        spelled = re.sub(r"[^a-z0-9]+", "", spelled.lower())
+        spelled = _slug_word(word) if cjk else _NOT_SLUG.sub("", word.lower())
         if spelled:
             parts.append(spelled)
     if not parts:
@@ -128,14 +127,25 @@ def pinyin_label(text: str) -> str:
     Words as in :func:`slug`, each capitalised (names are proper nouns in
     Hanyu Pinyin orthography), joined by spaces; ASCII words kept as printed.
     """
-    out: list[str] = []
-    for word, cjk in _words(text):
-        if cjk:
-            spelled = "".join(lazy_pinyin(word, style=Style.TONE))
-            out.append(spelled[:1].upper() + spelled[1:])
-        else:
-            out.append(word)
-    return " ".join(out)
+    return " ".join(_label_word(word) if cjk else word for word, cjk in _words(text))
+
+
+# Names share their words (县委, 组织部, 党支部 …): each word is spelled once (pypinyin is a pure
+# function of the word), ~4 words per distinct word in a build's names.
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=1 << 17)
+def _slug_word(word: str) -> str:
+    """A CJK word of :func:`_words` in a slug: plain pinyin, lower case, ASCII letters and digits only."""
+    return _NOT_SLUG.sub("", "".join(lazy_pinyin(word, style=Style.NORMAL)).lower())
+
+
+@lru_cache(maxsize=1 << 17)
+def _label_word(word: str) -> str:
+    """A CJK word of :func:`_words` in a pinyin label: tone-marked, capitalised."""
+    spelled = "".join(lazy_pinyin(word, style=Style.TONE))
+    return spelled[:1].upper() + spelled[1:]
 
 
 @lru_cache(maxsize=4096)  # an article's id comes back for each of its mentions, quantities and relations

@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from kg.errors import KgError, SourceError
 from kg.gazetteer import Gazetteer
 from kg.iris import DEFAULT_BASE
 from kg.models import ArticleExtraction, KnowledgeBase, SourceDocument
-from kg.parallel import extract_document, extract_for_cache, init_worker, ordered_map
+from kg.parallel import batches, extract_batch, extract_document, extract_for_cache, init_worker, ordered_map
 from kg.resolve import resolve
 from kg.review import merge_candidates, write_review
 from kg.sources import count_sources, doc_id_stem, iter_sources
@@ -94,7 +95,8 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
 def iter_extractions(paths: Iterable[str | Path], gazetteer: str | Path | None = None, *, strict: bool = False,
                      problems: list[str] | None = None, progress: bool = False,
                      curated: list[CuratedFile] | None = None, options: ExtractOptions | None = None,
-                     stats: ExtractStats | None = None) -> Iterator[ArticleExtraction]:
+                     stats: ExtractStats | None = None, slugs: dict[str, str] | None = None
+                     ) -> Iterator[ArticleExtraction]:
     """Decode, lay out and extract every source under ``paths``, yielding its articles in input order
     as they come (a consumer, e.g. resolution, works while the workers go on).
 
@@ -105,7 +107,9 @@ def iter_extractions(paths: Iterable[str | Path], gazetteer: str | Path | None =
     ``options.workers`` processes (:mod:`kg.parallel`), with the same result
     as one. Curated ``pages`` entries then override page metadata (after the
     cache: a curated change never forces re-extraction). ``stats`` is complete
-    once the generator is exhausted.
+    once the generator is exhausted. With ``slugs``, worker processes add the
+    :func:`kg.iris.slug` of names they extracted to it before yielding their
+    articles (for ``Resolver(slugs=…)``, :func:`kg.resolve.names_to_spell`).
     """
     opts = options or ExtractOptions()
     stats = stats if stats is not None else ExtractStats()
@@ -130,7 +134,7 @@ def iter_extractions(paths: Iterable[str | Path], gazetteer: str | Path | None =
     try:
         with bar, collector_paused():  # the extractions hold no cycles; the collector would rescan them
             pending = (work(d) for d in docs())
-            for doc, exs, blob in _fill(pending, gaz_arg, opts.workers, cache is not None):
+            for doc, exs, blob in _fill(pending, gaz_arg, opts.workers, cache is not None, slugs):
                 if cache is not None and blob is not None:
                     cache.put_blob(doc, blob)  # made before curated metadata: the cache holds extraction only
                 stats.articles += len(exs)
@@ -151,13 +155,21 @@ def iter_extractions(paths: Iterable[str | Path], gazetteer: str | Path | None =
             stats.extracted = len(seen)
 
 
+BATCH_SOURCES = 16
+BATCH_CHARACTERS = 16_000
+"""Sources sent to a worker process in one task: at most this many, of at most this many characters
+in all (a larger source goes alone); see :func:`kg.parallel.batches`."""
+
+
 def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None]], gazetteer: str | None,
-          workers: int, encode: bool = False
+          workers: int, encode: bool = False, slugs: dict[str, str] | None = None
           ) -> Iterator[tuple[SourceDocument, list[ArticleExtraction], bytes | None]]:
     """Extract the sources the cache did not have, in worker processes, keeping input order.
 
     Yields ``(doc, extractions, blob)``: ``blob`` is None for a source taken from the cache, else,
     with ``encode``, its new cache entry (:func:`kg.cache.encode`, made by the worker), else ``b""``.
+    The slugs the workers made of the names extracted (:func:`kg.parallel.extract_batch`) go into
+    ``slugs`` before the sources they came with are yielded.
     """
     func = extract_for_cache if encode else _no_blob
     if workers <= 1:
@@ -177,13 +189,17 @@ def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None
             if item[1] is None:
                 yield item[0]
 
-    results = ordered_map(func, feed(), workers, init_worker, (gazetteer,))
-    for exs, blob in results:
-        while held and held[0][1] is not None:
-            doc, cached = held.popleft()
-            yield doc, cached, None  # type: ignore[misc]
-        doc, _ = held.popleft()
-        yield doc, exs, blob
+    tasks = batches(feed(), lambda doc: len(doc.text), BATCH_CHARACTERS, BATCH_SOURCES)
+    for done, spelled in ordered_map(partial(extract_batch, encode=encode), tasks, workers, init_worker,
+                                     (gazetteer,), workers * 4):
+        if slugs is not None:
+            slugs.update(spelled)
+        for exs, blob in done:
+            while held and held[0][1] is not None:
+                doc, cached = held.popleft()
+                yield doc, cached, None  # type: ignore[misc]
+            doc, _ = held.popleft()
+            yield doc, exs, blob
     for doc, cached in held:
         yield doc, cached, None  # type: ignore[misc]
 
@@ -261,9 +277,10 @@ def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None
     gaz = load_gazetteer(gazetteer)
     problems = problems if problems is not None else []
     curated = load_curated(paths, problems if not strict else None)
+    slugs: dict[str, str] = {}  # names spelled by the extraction workers, for resolution
     extractions = iter_extractions(paths, gazetteer, strict=strict, problems=problems, progress=progress,
-                                   curated=curated, options=options, stats=stats)
-    kb = resolve(extractions, gaz, RecordSpool() if spool else None)
+                                   curated=curated, options=options, stats=stats, slugs=slugs)
+    kb = resolve(extractions, gaz, RecordSpool() if spool else None, slugs)
     gc.freeze()  # what the build keeps (no cycles) leaves the collector's view: it would rescan it at every pass
     apply_curated(kb, curated, problems)
     kb.merge_candidates = merge_candidates(kb)

@@ -44,3 +44,27 @@ def test_assigning_after_compact_changes_only_that_model() -> None:
     a.name = "改名"
     assert a.name == "改名" and b.model_dump() == other
     assert "name" in a.model_fields_set and a.model_fields_set == b.model_fields_set == set(type(a).model_fields)
+
+
+def test_pickled_models_come_back_equal_with_their_fields_set() -> None:
+    """Models pickle as (class, values, fields set) (_Model.__reduce_ex__); one with private attributes
+    (KnowledgeBase) as pydantic pickles it."""
+    from kg.models import Entity, KnowledgeBase
+
+    exs = _extractions()
+    unset = Entity(key="org/x", type="Organization", name="x")  # most fields left to their defaults
+    for protocol in (2, pickle.HIGHEST_PROTOCOL):
+        back = pickle.loads(pickle.dumps(exs, protocol))
+        assert back == exs
+        assert [repr(x) for x in back] == [repr(x) for x in exs]
+        assert [x.model_fields_set for x in back] == [x.model_fields_set for x in exs]
+        assert [m.model_fields_set for x in back for m in x.mentions] == [
+            m.model_fields_set for x in exs for m in x.mentions]
+        again = pickle.loads(pickle.dumps(unset, protocol))
+        assert again == unset and again.model_fields_set == {"key", "type", "name"}
+        again.labels.append("y")  # its own list
+        assert unset.labels == []
+    kb = KnowledgeBase(articles=[exs[0].article])
+    kb.spool = "kept"
+    back_kb = pickle.loads(pickle.dumps(kb))
+    assert back_kb == kb and back_kb.spool == "kept"

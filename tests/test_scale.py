@@ -52,3 +52,37 @@ def test_bad_jsonl_line_undecodable_and_empty_files_each_reported_once(tmp_path:
     assert sorted(p.split(":")[0].rsplit("/", 1)[-1] for p in problems) == [
         "binary.txt", "corpus.jsonl.gz", "empty.txt"]
     assert any("corpus.jsonl.gz:2:" in p for p in problems)
+
+
+def test_batches_keep_order_and_limits():
+    from kg.parallel import batches
+
+    sizes = [5, 1, 1, 9, 20, 2, 2, 2, 2, 3]
+    got = list(batches(iter(sizes), lambda n: n, 10, 3))
+    assert [x for b in got for x in b] == sizes
+    assert got == [[5, 1, 1], [9], [20], [2, 2, 2], [2, 3]]
+    assert list(batches(iter([]), len, 10, 3)) == []
+
+
+def test_workers_with_a_partly_filled_cache_give_the_result_of_one_process(tmp_path: Path, monkeypatch):
+    """Cached and extracted sources interleave, several sources to a worker task: same order, same result."""
+    import kg.pipeline
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "tests" / "pages", src)
+    pages = sorted(src.glob("*.txt"))
+    cache = tmp_path / "cache.sqlite"
+    some = tmp_path / "some"
+    some.mkdir()
+    for page in pages[::3]:  # every third page cached first
+        shutil.copy(page, some / page.name)
+        meta = page.with_suffix(".meta.yaml")
+        if meta.exists():
+            shutil.copy(meta, some / meta.name)
+    build_kb([some], options=ExtractOptions(cache=cache))
+    monkeypatch.setattr(kg.pipeline, "BATCH_SOURCES", 2)
+    stats = ExtractStats()
+    two = build_kb([src], options=ExtractOptions(workers=2, cache=cache), stats=stats)
+    assert 0 < stats.cached < len(pages) and stats.extracted == len(pages) - stats.cached
+    one = build_kb([src], options=ExtractOptions(workers=1))
+    assert one.model_dump_json() == two.model_dump_json()

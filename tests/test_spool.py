@@ -108,3 +108,41 @@ def test_spool_gives_back_what_it_took() -> None:
     assert [x.article_id for x in light] == [a.id for a in kb.articles]
     assert sum(len(x.mentions) for x in light) == len(kb.mentions) == spool.counts["mentions"]
     spool.close()
+
+
+def test_spool_keeps_every_field_of_every_record() -> None:
+    """Records come back equal, field by field, Decimals with their exponent, None kept."""
+    from decimal import Decimal
+
+    from kg.models import Mention, Quantity, Relation, ResolvedMention, Span
+
+    mentions = [ResolvedMention(entity="place/370831", mention=Mention(
+        article_id="a1", span=Span(start=3, end=6), surface="泗水县", type="AdministrativeArea", subtype="县",
+        name=None, rule="gazetteer")), ResolvedMention(entity="org/x", mention=Mention(
+            article_id="a1", span=Span(start=7, end=9), surface="该局", type="Organization", name="财政局",
+            rule="org"))]
+    quantities = [Quantity(id="a1-q10", article_id="a1", span=Span(start=10, end=16), surface="25.5万元",
+                           value=Decimal("2.55E+5"), unit="CNY", measures="争取资金", subject="org/x",
+                           recipients=["place/1", "place/2"]),
+                  Quantity(article_id="a1", span=Span(start=20, end=24), surface="3至5年", min_value=Decimal("3"),
+                           max_value=Decimal("5.0"), unit="年", qualifier="range")]
+    relations = [Relation(subject="org/x", predicate="operatesIn", object="place/370831", article_id="a1",
+                          evidence=Span(start=7, end=9), rule="org"),
+                 Relation(subject="a1", predicate="about", object="place/370831", article_id="a1", rule="context")]
+    spool = RecordSpool()
+    spool.append("a1", ArticleRecords(mentions, quantities, relations))
+    spool.seal()
+    rec = spool.records(0)
+    assert (rec.mentions, rec.quantities, rec.relations) == (mentions, quantities, relations)
+    for got, want in zip(rec.mentions + rec.quantities + rec.relations, mentions + quantities + relations,
+                         strict=True):
+        assert repr(got) == repr(want) and got.model_dump_json() == want.model_dump_json()
+    assert str(rec.quantities[0].value) == "2.55E+5" and str(rec.quantities[1].max_value) == "5.0"
+    light = next(spool.light())
+    assert light.mentions == [("place/370831", 3), ("org/x", 7)]
+    assert light.quantities == [("CNY", "2.55E+5"), ("年", "3")]
+    assert light.relations == [("org/x", "operatesIn", "place/370831", 7, 9, "org"),
+                               ("a1", "about", "place/370831", None, None, "context")]
+    rec.mentions[0].entity = "place/other"  # records read are new objects: the spool is unchanged
+    assert spool.records(0).mentions == mentions
+    spool.close()
