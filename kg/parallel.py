@@ -18,10 +18,8 @@ from typing import Any, TypeVar
 from kg.cache import encode
 from kg.extract import extract
 from kg.gazetteer import Gazetteer
-from kg.iris import slug
 from kg.layout import layout
 from kg.models import ArticleExtraction, SourceDocument, compact
-from kg.resolve import names_to_spell
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,28 +62,9 @@ def extract_for_cache(doc: SourceDocument) -> tuple[list[ArticleExtraction], byt
     return out, encode(out)
 
 
-Extracted = tuple[list[ArticleExtraction], bytes]
-"""One source's extractions and their cache entry (``b""`` when the build keeps no cache)."""
-
-_SPELLED: set[str] = set()  # texts whose slug this worker process has sent to the parent
-_MENTIONS_SPELLED: set[tuple[str | None, ...]] = set()  # mentions whose texts are in _SPELLED
-
-
-def extract_batch(docs: list[SourceDocument], encode: bool = False) -> tuple[list[Extracted], dict[str, str]]:
-    """:func:`extract_for_cache` (with ``encode``) or :func:`extract_document` of each source, in order,
-    and the :func:`kg.iris.slug` of the names in them (:func:`kg.resolve.names_to_spell`) that this
-    worker has not sent before: the parent resolves this batch after every earlier one of this worker
-    (``ordered_map`` keeps input order) and keeps what they sent, so it only looks names up
-    (``Resolver(slugs=…)``) instead of spelling them (pypinyin, ~0.1 ms a name). Runs in a worker
-    (see :func:`init_worker`)."""
-    done = [extract_for_cache(doc) if encode else (extract_document(doc), b"") for doc in docs]
-    spelled: dict[str, str] = {}
-    assert _GAZETTEER is not None
-    for text in names_to_spell((ex for exs, _ in done for ex in exs), _GAZETTEER, _MENTIONS_SPELLED):
-        if text not in _SPELLED:
-            _SPELLED.add(text)
-            spelled[text] = slug(text)
-    return done, spelled
+def map_batch(func: Callable[[T], R], items: list[T]) -> list[R]:
+    """``[func(x) for x in items]``: one task of :func:`ordered_map` over :func:`batches`."""
+    return [func(x) for x in items]
 
 
 def batches(items: Iterable[T], size: Callable[[T], int], budget: int, most: int) -> Iterator[list[T]]:

@@ -29,7 +29,7 @@ from kg.errors import KgError, SourceError
 from kg.gazetteer import Gazetteer
 from kg.iris import DEFAULT_BASE
 from kg.models import ArticleExtraction, KnowledgeBase, SourceDocument
-from kg.parallel import batches, extract_batch, extract_document, extract_for_cache, init_worker, ordered_map
+from kg.parallel import batches, extract_document, extract_for_cache, init_worker, map_batch, ordered_map
 from kg.resolve import resolve
 from kg.review import merge_candidates, write_review
 from kg.sources import count_sources, doc_id_stem, iter_sources
@@ -95,8 +95,7 @@ def extract_sources(paths: Iterable[str | Path], gazetteer: str | Path | None = 
 def iter_extractions(paths: Iterable[str | Path], gazetteer: str | Path | None = None, *, strict: bool = False,
                      problems: list[str] | None = None, progress: bool = False,
                      curated: list[CuratedFile] | None = None, options: ExtractOptions | None = None,
-                     stats: ExtractStats | None = None, slugs: dict[str, str] | None = None
-                     ) -> Iterator[ArticleExtraction]:
+                     stats: ExtractStats | None = None) -> Iterator[ArticleExtraction]:
     """Decode, lay out and extract every source under ``paths``, yielding its articles in input order
     as they come (a consumer, e.g. resolution, works while the workers go on).
 
@@ -107,9 +106,7 @@ def iter_extractions(paths: Iterable[str | Path], gazetteer: str | Path | None =
     ``options.workers`` processes (:mod:`kg.parallel`), with the same result
     as one. Curated ``pages`` entries then override page metadata (after the
     cache: a curated change never forces re-extraction). ``stats`` is complete
-    once the generator is exhausted. With ``slugs``, worker processes add the
-    :func:`kg.iris.slug` of names they extracted to it before yielding their
-    articles (for ``Resolver(slugs=…)``, :func:`kg.resolve.names_to_spell`).
+    once the generator is exhausted.
     """
     opts = options or ExtractOptions()
     stats = stats if stats is not None else ExtractStats()
@@ -134,7 +131,7 @@ def iter_extractions(paths: Iterable[str | Path], gazetteer: str | Path | None =
     try:
         with bar, collector_paused():  # the extractions hold no cycles; the collector would rescan them
             pending = (work(d) for d in docs())
-            for doc, exs, blob in _fill(pending, gaz_arg, opts.workers, cache is not None, slugs):
+            for doc, exs, blob in _fill(pending, gaz_arg, opts.workers, cache is not None):
                 if cache is not None and blob is not None:
                     cache.put_blob(doc, blob)  # made before curated metadata: the cache holds extraction only
                 stats.articles += len(exs)
@@ -162,14 +159,12 @@ in all (a larger source goes alone); see :func:`kg.parallel.batches`."""
 
 
 def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None]], gazetteer: str | None,
-          workers: int, encode: bool = False, slugs: dict[str, str] | None = None
+          workers: int, encode: bool = False
           ) -> Iterator[tuple[SourceDocument, list[ArticleExtraction], bytes | None]]:
     """Extract the sources the cache did not have, in worker processes, keeping input order.
 
     Yields ``(doc, extractions, blob)``: ``blob`` is None for a source taken from the cache, else,
     with ``encode``, its new cache entry (:func:`kg.cache.encode`, made by the worker), else ``b""``.
-    The slugs the workers made of the names extracted (:func:`kg.parallel.extract_batch`) go into
-    ``slugs`` before the sources they came with are yielded.
     """
     func = extract_for_cache if encode else _no_blob
     if workers <= 1:
@@ -190,10 +185,7 @@ def _fill(pending: Iterator[tuple[SourceDocument, list[ArticleExtraction] | None
                 yield item[0]
 
     tasks = batches(feed(), lambda doc: len(doc.text), BATCH_CHARACTERS, BATCH_SOURCES)
-    for done, spelled in ordered_map(partial(extract_batch, encode=encode), tasks, workers, init_worker,
-                                     (gazetteer,), workers * 4):
-        if slugs is not None:
-            slugs.update(spelled)
+    for done in ordered_map(partial(map_batch, func), tasks, workers, init_worker, (gazetteer,), workers * 4):
         for exs, blob in done:
             while held and held[0][1] is not None:
                 doc, cached = held.popleft()
@@ -277,10 +269,9 @@ def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None
     gaz = load_gazetteer(gazetteer)
     problems = problems if problems is not None else []
     curated = load_curated(paths, problems if not strict else None)
-    slugs: dict[str, str] = {}  # names spelled by the extraction workers, for resolution
     extractions = iter_extractions(paths, gazetteer, strict=strict, problems=problems, progress=progress,
-                                   curated=curated, options=options, stats=stats, slugs=slugs)
-    kb = resolve(extractions, gaz, RecordSpool() if spool else None, slugs)
+                                   curated=curated, options=options, stats=stats)
+    kb = resolve(extractions, gaz, RecordSpool() if spool else None)
     gc.freeze()  # what the build keeps (no cycles) leaves the collector's view: it would rescan it at every pass
     apply_curated(kb, curated, problems)
     kb.merge_candidates = merge_candidates(kb)

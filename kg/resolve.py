@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -94,7 +94,6 @@ def _abbreviations() -> tuple[tuple[str, str], ...]:
 _PARTY_COMMITTEE = re.compile(r"^(?:中共)?(.+?[省市县区旗])委$")
 
 
-@lru_cache(maxsize=1 << 16)
 def expand_abbreviations(name: str) -> str:
     """The full form of an organization name (``kg/data/abbreviations.csv``).
 
@@ -153,13 +152,9 @@ class Resolver:
 
     Use: ``Resolver(gazetteer).resolve(extractions)``. Deterministic: the same
     extractions in the same order give the same entities, keys and order.
-    ``slugs`` maps texts to their :func:`kg.iris.slug`, filled by whoever has
-    spelled names already (the extraction workers, :func:`names_to_spell`),
-    also while :meth:`resolve` runs; the resolver adds the ones it spells. It
-    only saves work: a text missing from it is spelled here.
     """
 
-    def __init__(self, gazetteer: Gazetteer | None = None, slugs: dict[str, str] | None = None) -> None:
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self.gaz = gazetteer or Gazetteer.default()
         self.kb = KnowledgeBase()
         self.region: str | None = None  # a prefecture or province code
@@ -171,13 +166,12 @@ class Resolver:
         self._areas_under: dict[tuple[str, str | None, str | None], list[str]] = {}  # (name, level, parent) → same
         self._officials: dict[str, list[str]] = {}  # name → people whose key is scoped by a division code
         # answers remembered for the whole build (a build asks the same questions many times over)
-        self._slugs: dict[str, str] = slugs if slugs is not None else {}
+        self._slugs: dict[str, str] = {}
         self._views: dict[str, str] = {}
         self._inside: dict[tuple[Division, str], bool] = {}
 
     def _slug(self, text: str) -> str:
-        """:func:`kg.iris.slug` of ``text``, remembered for the build (its own cache is bounded; a large build
-        spells more names) or found in the slugs given to the resolver (:func:`names_to_spell`)."""
+        """:func:`kg.iris.slug` of ``text`` (its own cache is bounded; a large build spells more names)."""
         spelled = self._slugs.get(text)
         if spelled is None:
             spelled = self._slugs[text] = slug(text)
@@ -420,8 +414,8 @@ class Resolver:
         surface = self._view(m.surface)
         content = m.name or surface
         whole = surface.replace("“", "").replace("”", "")
-        name = _program_name(surface, content)
-        key = f"program/{self._slug(_unquoted(name))}"
+        name = content if surface in (f"“{content}”", content, f"《{content}》") else surface
+        key = f"program/{self._slug(name.replace('“', '').replace('”', ''))}"
         self._entity(key, type="Program", subtype=m.subtype, name=name)
         self._label(key, content, whole, m.surface)
         return key
@@ -695,58 +689,6 @@ class Resolver:
 
 
 def resolve(extractions: Iterable[ArticleExtraction], gazetteer: Gazetteer | None = None,
-            spool: RecordSpool | None = None, slugs: dict[str, str] | None = None) -> KnowledgeBase:
+            spool: RecordSpool | None = None) -> KnowledgeBase:
     """Resolve extractions into a :class:`KnowledgeBase` (see :class:`Resolver` and its ``resolve``)."""
-    return Resolver(gazetteer, slugs).resolve(extractions, spool)
-
-
-def _unquoted(text: str) -> str:
-    return text.replace("“", "").replace("”", "")
-
-
-def _program_name(surface: str, content: str) -> str:
-    """A program's name: its content (``m.name``) when the surface is the content, quoted or not, else the
-    surface (on the matching view)."""
-    return content if surface in (f"“{content}”", content, f"《{content}》") else surface
-
-
-# Levels whose name, when not in the gazetteer, is kept as an unlinked place (:meth:`Resolver.place`).
-_UNLINKED_LEVELS = TOWN_KINDS + VILLAGE_KINDS + ("功能区",)
-
-
-def names_to_spell(extractions: Iterable[ArticleExtraction], gazetteer: Gazetteer,
-                   seen: set[tuple[str | None, ...]] | None = None) -> Iterator[str]:
-    """Texts whose :func:`kg.iris.slug` resolution will ask for, as far as the extractions alone tell
-    (so that extraction workers can spell them, :mod:`kg.parallel`): the names of places not in
-    ``gazetteer`` at their level, of organizations as printed and expanded
-    (:func:`expand_abbreviations`), of programs and people, and the newspaper. Names qualified by an
-    article's places (县委组织部 → 汶上县委组织部) depend on resolution and are not among them;
-    a text may come more than once. The rules are :class:`Resolver`'s; a text it does not ask for
-    is only wasted work. ``seen`` (kept across calls) skips mentions whose texts were given before:
-    the same type, subtype, surface, name and rule.
-    """
-    seen = seen if seen is not None else set()
-    for ex in extractions:
-        for m in ex.mentions:
-            sig = (m.type, m.subtype, m.surface, m.name, m.rule)
-            if sig in seen:
-                continue
-            seen.add(sig)
-            if m.type == "Organization":
-                printed = m.name or matching_text(m.surface)
-                yield printed
-                yield expand_abbreviations(printed)
-            elif m.type == "Program":
-                surface = matching_text(m.surface)
-                yield _unquoted(_program_name(surface, m.name or surface))
-            elif m.type == "Person":
-                yield matching_text(m.name or m.surface)
-            elif m.type == "Place":
-                yield m.name or m.surface
-            elif m.subtype in _UNLINKED_LEVELS and m.rule != "dateline-place":
-                name = m.name or m.surface
-                if not gazetteer.lookup(name):
-                    yield name
-        paper = ex.article.metadata.newspaper
-        if paper:
-            yield matching_text(paper)
+    return Resolver(gazetteer).resolve(extractions, spool)

@@ -112,29 +112,3 @@ def test_resolve_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
-
-
-def test_names_spelled_ahead_are_most_of_those_resolution_spells() -> None:
-    """kg.resolve.names_to_spell (run by extraction workers) names most texts the resolver slugs, so
-    the parent process looks them up; given them, resolution gives the same knowledge base."""
-    from pathlib import Path
-
-    from kg.gazetteer import Gazetteer
-    from kg.iris import slug
-    from kg.pipeline import extract_sources
-    from kg.resolve import Resolver, names_to_spell
-
-    pages = Path(__file__).resolve().parent / "pages"
-    gaz = Gazetteer.default()
-    asked: list[str] = []
-
-    class Asking(Resolver):
-        def _slug(self, text: str) -> str:
-            asked.append(text)
-            return super()._slug(text)
-
-    plain = Asking(gaz).resolve(extract_sources([pages]))
-    ahead = set(names_to_spell(extract_sources([pages]), gaz))
-    assert len(set(asked) & ahead) >= 0.6 * len(set(asked))
-    given = Resolver(gaz, {text: slug(text) for text in ahead}).resolve(extract_sources([pages]))
-    assert given.model_dump_json() == plain.model_dump_json()
