@@ -264,33 +264,11 @@ class _JsonNodes:
 
 
 @dataclass
-class _Rendered:
-    """One article graph rendered for every format, as UTF-8 (encoded where it is rendered: a forked
-    worker's bytes travel and are written as they are); ``shared`` are its triples whose subject is
-    not the article's (relation facts): only the main process knows whether another graph wrote them."""
+class _Piece:
+    """A piece of a graph rendered for every format, as UTF-8 (encoded where it is rendered: a forked
+    worker's bytes travel and are written as they are), with the problems met making it and the
+    seconds spent on each format. ``graph`` is empty for an empty piece."""
 
-    graph: str
-    quads: int
-    nq: bytes = b""
-    trig: bytes = b""
-    json: bytes = b""
-    nt: bytes = b""
-    ttl: bytes = b""
-    local: int = 0
-    shared: list[tuple[str, str, str]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class _SharedRendered:
-    """A piece of a shared graph (:meth:`kg.store.GraphPieces.shared_items`) rendered for every format
-    as UTF-8, N-Triples and Turtle with every triple: ``links`` are the digests (:func:`_digest`) of its
-    triples with an IRI object other than a type, in order, which the main process checks against
-    what other graphs wrote (if one was, it renders those two formats again without it); ``plain`` is
-    the number of its other triples. ``graph`` is empty for an empty piece."""
-
-    task: tuple[str, int, int] | None
     graph: str = ""
     quads: int = 0
     nq: bytes = b""
@@ -298,10 +276,31 @@ class _SharedRendered:
     json: bytes = b""
     nt: bytes = b""
     ttl: bytes = b""
-    plain: int = 0
-    links: list[bytes] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Rendered(_Piece):
+    """One article graph rendered; ``nt`` and ``ttl`` hold its ``local`` triples. ``shared`` are its
+    triples whose subject is not the article's (relation facts): only the main process knows whether
+    another graph wrote them."""
+
+    local: int = 0
+    shared: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _SharedRendered(_Piece):
+    """A piece of a shared graph (:meth:`kg.store.GraphPieces.shared_items`, made by ``task`` or, if
+    None, in the main process) rendered, N-Triples and Turtle with every triple: ``links`` are the
+    digests (:func:`_digest`) of its triples with an IRI object other than a type, in order, which the
+    main process checks against what other graphs wrote (if one was, it renders those two formats
+    again without it); ``plain`` is the number of its other triples."""
+
+    task: tuple[str, int, int] | None = None
+    plain: int = 0
+    links: list[bytes] = field(default_factory=list)
 
 
 class _Renderer:
@@ -315,7 +314,7 @@ class _Renderer:
 
     def shared(self, task: tuple[str, int, int] | None, piece: list[Quad]) -> _SharedRendered:
         """Render one piece of a shared graph (made by ``task``, or in the main process if None)."""
-        out = _SharedRendered(task)
+        out = _SharedRendered(task=task)
         if not piece:
             return out
         names, c, sec = self.names, self.c, out.seconds
@@ -353,7 +352,7 @@ class _Renderer:
         t0 = time.perf_counter()
         if "nquads" in names:
             out.nq = "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in piece]).encode()
-        t1 = sec["nquads"] = time.perf_counter()
+        t1 = time.perf_counter()
         if "json-ld" in names:
             out.json = ",".join(self.json.render(piece)).encode()
         t2 = time.perf_counter()
@@ -467,6 +466,19 @@ class _Files:
         self.graph = g
         self.result.graphs += 1
 
+    def _quads(self, r: _Piece) -> None:
+        """What a rendered piece writes whatever other graphs wrote: its N-Quads, TriG and JSON-LD
+        (each graph apart), and its counts and seconds."""
+        self._graph(r.graph)
+        self.result.quads += r.quads
+        for name, sec in r.seconds.items():
+            if name in self.clock:
+                self.clock[name] += sec
+        self.out.write("nquads", r.nq)
+        self.out.write("trig", r.trig)
+        if "json-ld" in self.names:
+            self._json(r.json)
+
     def _json(self, data: bytes) -> None:
         if data:
             self.out.write("json-ld", data if self.first_node else b"," + data)
@@ -483,15 +495,7 @@ class _Files:
         if not r.graph:
             return
         names, out = self.names, self.out
-        self._graph(r.graph)
-        self.result.quads += r.quads
-        for name, sec in r.seconds.items():
-            if name in self.clock:
-                self.clock[name] += sec
-        out.write("nquads", r.nq)
-        out.write("trig", r.trig)
-        if "json-ld" in names:
-            self._json(r.json)
+        self._quads(r)
         if "ntriples" not in names and "turtle" not in names:
             return
         t = time.perf_counter()
@@ -513,17 +517,7 @@ class _Files:
     def article(self, r: _Rendered) -> None:
         """An article graph rendered by :class:`_Renderer` (here or in a worker)."""
         names, out = self.names, self.out
-        self._graph(r.graph)
-        self.result.quads += r.quads
-        for name, sec in r.seconds.items():
-            if name in self.clock:
-                self.clock[name] += sec
-        if "nquads" in names:
-            out.write("nquads", r.nq)
-        if "trig" in names:
-            out.write("trig", r.trig)
-        if "json-ld" in names:
-            self._json(r.json)
+        self._quads(r)
         if "ntriples" in names or "turtle" in names:
             shared = self.union.filter(r.shared)
             self.result.triples += r.local + len(shared)

@@ -349,10 +349,13 @@ class _Compactor:
                 local = term[cut:-1]
                 if local == "" or _PN_LOCAL.fullmatch(local):
                     out = f"{prefix}:{local}"
-            if len(self.cache) >= COMPACTOR_CACHE:  # most terms (mention, record IRIs) come once
-                self.cache.clear()
-            self.cache[term] = out
+            self._remember(term, out)
         return out
+
+    def _remember(self, term: str, out: str) -> None:
+        if len(self.cache) >= COMPACTOR_CACHE:  # most terms (mention, record IRIs) come once: start afresh
+            self.cache.clear()
+        self.cache[term] = out
 
     def term(self, term: str) -> str:
         if term[0] == "<":
@@ -362,9 +365,7 @@ class _Compactor:
             if out is None:
                 cut = term.rfind("^^<")
                 out = f"{term[:cut]}^^{self.iri(term[cut + 2:])}"
-                if len(self.cache) >= COMPACTOR_CACHE:
-                    self.cache.clear()
-                self.cache[term] = out
+                self._remember(term, out)
             return out
         return term
 
@@ -403,12 +404,15 @@ def _turtle_body(c: _Compactor, triples: Iterable[tuple[str, str, str]], indent:
     cur_p: str | None = None
     types: list[str] = []
     rest: list[str] = []
+    def block(s: str, types: list[str], rest: list[str]) -> str:
+        if types:
+            rest.insert(0, "a " + ", ".join(types))
+        return indent + iri(s) + " " + sep.join(rest) + " .\n\n"
+
     for s, p, o in triples:
         if s != cur_s:
             if cur_s is not None:
-                if types:
-                    rest.insert(0, "a " + ", ".join(types))
-                yield indent + iri(cur_s) + " " + sep.join(rest) + " .\n\n"
+                yield block(cur_s, types, rest)
             cur_s, cur_p, types, rest = s, None, [], []
         if o[-1] == '"' or o[-1] != ">" and o[0] == '"':  # a plain or language-tagged literal
             obj = o
@@ -422,9 +426,7 @@ def _turtle_body(c: _Compactor, triples: Iterable[tuple[str, str, str]], indent:
             cur_p = p
             rest.append((cached(p) or iri(p)) + " " + obj)
     if cur_s is not None:
-        if types:
-            rest.insert(0, "a " + ", ".join(types))
-        yield indent + iri(cur_s) + " " + sep.join(rest) + " .\n\n"
+        yield block(cur_s, types, rest)
 
 
 @register_exporter("turtle", "graph.ttl")
