@@ -18,7 +18,11 @@ its peak RSS is its own):
   with parameters is run as a user asks it, bound to one representative value
   picked from the graph (the town with most villages, the most-mentioned
   entity …, see ``PICKS``), and once unbound (for every town, every entity)
-  for reference; an unbound run is stopped past 600 s or half the free memory.
+  for reference; an unbound run is stopped past ``--unbound-cap`` seconds (600)
+  or half the free memory. A size over ``--store-max`` is built without a store;
+  with ``--late-store`` its other files are then deleted, a store is loaded from
+  its ``graph.nq`` and ``graph.nt`` in a process of its own (not in the build's
+  time) and the queries are timed on it.
 * **naive**: the same graph the naive way: ``graph.nq`` parsed into an rdflib
   ``Dataset`` and serialized as Turtle. It is run only where its time,
   predicted from the last size it ran on, stays under ``--naive-cap``
@@ -81,7 +85,7 @@ def count_lines(path: Path) -> int:
 
 
 def child_build(corpus: str, out: str, workers: int, cache: bool, queries: bool,
-                store: bool = True) -> dict[str, Any]:
+                store: bool = True, unbound_cap_s: float = 600.0) -> dict[str, Any]:
     """Run one build in this (fresh) process and measure it; the figures as a dict. Without ``store``
     no Oxigraph store is built and no query is timed."""
     from kg.pipeline import build
@@ -106,7 +110,25 @@ def child_build(corpus: str, out: str, workers: int, cache: bool, queries: bool,
     res["triples"] = count_lines(out_dir / "graph.nt")
     res["quads"] = count_lines(out_dir / "graph.nq")
     if queries:
-        res["queries"] = child_queries(out_dir / "store" if "store" in kwargs else out_dir / "graph.nq")
+        res["queries"] = child_queries(out_dir / "store" if "store" in kwargs else out_dir / "graph.nq",
+                                       unbound_cap_s=unbound_cap_s)
+    return res
+
+
+def child_late_store(out: str, unbound_cap_s: float) -> dict[str, Any]:
+    """For a size built without a store (``--store-max``): load ``out/store`` from the build's
+    ``graph.nq`` and ``graph.nt`` (:func:`kg.store.load_store`, as ``kg build --store`` does after the
+    files) and time the saved queries on it. The figures: ``store_s`` (the load), ``queries``."""
+    from kg.store import load_store
+
+    out_dir = Path(out)
+    t0 = time.perf_counter()
+    load_store([], out_dir / "store", union=True, files=(out_dir / "graph.nq", out_dir / "graph.nt"),
+               count=count_lines(out_dir / "graph.nq"))
+    res: dict[str, Any] = {"store_s": time.perf_counter() - t0,
+                           "store_mib": sum(p.stat().st_size for p in (out_dir / "store").rglob("*")
+                                            if p.is_file()) / 2**20}
+    res["queries"] = child_queries(out_dir / "store", unbound_cap_s=unbound_cap_s)
     return res
 
 
@@ -252,7 +274,7 @@ def available_memory_mib() -> float:
                 0) / 1024
 
 
-def child_queries(graph: Path, times: int = 3, cap_s: float = 600.0) -> dict[str, Any]:
+def child_queries(graph: Path, times: int = 3, cap_s: float = 600.0, unbound_cap_s: float = 600.0) -> dict[str, Any]:
     """Time every saved query on ``graph``, the best of ``times`` runs, each query in a process of its own.
 
     A query with parameters is timed bound to representative values (:func:`pick_params`: what a
@@ -260,8 +282,8 @@ def child_queries(graph: Path, times: int = 3, cap_s: float = 600.0) -> dict[str
     (for every town, every entity). ``latency_s``/``rows`` hold the bound run (the only run of a
     query without parameters), ``unbound_latency_s``/``unbound_rows`` the unbound run of each
     query with parameters, ``params`` the values bound and ``pick_s`` the time taken to pick them
-    (not counted in the latency). A run stopped by :func:`time_query_apart` has latency and rows
-    None and its reason in ``stopped``."""
+    (not counted in the latency). A run stopped by :func:`time_query_apart` (past ``cap_s`` seconds,
+    ``unbound_cap_s`` for an unbound run) has latency and rows None and its reason in ``stopped``."""
     from kg.query import open_graph, saved_queries
 
     t0 = time.perf_counter()
@@ -278,7 +300,7 @@ def child_queries(graph: Path, times: int = 3, cap_s: float = 600.0) -> dict[str
         runs = [("", "latency_s", "rows", params)] + ([("unbound", "unbound_latency_s", "unbound_rows", {})]
                                                        if params else [])
         for mode, latency, rows, bound in runs:
-            timed = time_query_apart(graph, sparql, bound, times, cap_s)
+            timed = time_query_apart(graph, sparql, bound, times, unbound_cap_s if mode else cap_s)
             if isinstance(timed, str):
                 out[latency][name], out[rows][name] = None, None
                 out["stopped"][f"{name} {mode}".strip()] = timed
@@ -477,6 +499,9 @@ def table(results: dict[str, Any]) -> str:
     row("naive Turtle / kg Turtle export", lambda c: (
         f"{c['naive']['serialize_s'] / c['build']['seconds']['export turtle']:,.0f}×"
         + (" (extrapolated)" if c['naive'].get('extrapolated') else "")))
+    if any("late_store" in c["build"] for c in cols):
+        row("store loaded after the build (not in its time), s / MiB", lambda c: (
+            f"{c['build']['late_store']['store_s']:.1f} / {c['build']['late_store']['store_mib']:,.0f}"))
     row("saved queries: open graph, s", lambda c: f"{c['build']['queries']['open_s']:.1f}")
     timed: dict[str, Any] = next((c["build"]["queries"] for c in reversed(cols) if "queries" in c["build"]), {})
     for q in timed.get("latency_s", {}):  # (a size built without a store has no query timed: "–")
@@ -497,7 +522,9 @@ def main(argv: list[str] | None = None) -> None:
         out: dict[str, Any]
         if kind == "build":
             out = child_build(rest[0], rest[1], int(rest[2]), rest[3] == "cache", rest[3] != "cache",
-                              rest[4:5] != ["nostore"])
+                              rest[4:5] != ["nostore"], float(rest[5]) if rest[5:] else 600.0)
+        elif kind == "late-store":
+            out = child_late_store(rest[0], float(rest[1]))
         else:
             out = child_naive(rest[0])
         print(json.dumps(out))
@@ -518,6 +545,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--store-max", type=int, default=0,
                     help="build the Oxigraph store (and time the saved queries) only up to this many articles "
                          "(default 0: every size); the 100k store takes ~22 GB of disk besides 30 GB of files")
+    ap.add_argument("--late-store", action="store_true",
+                    help="for sizes over --store-max: once the build is measured, delete its other files, load "
+                         "the store from graph.nq and graph.nt and time the saved queries on it (not in the "
+                         "build's time: 18 GB of N-Quads/N-Triples and a ~22 GB store at 100k)")
+    ap.add_argument("--unbound-cap", type=float, default=600,
+                    help="stop an unbound saved query past this many seconds (default 600)")
     ap.add_argument("--clean", action="store_true",
                     help="delete each size's outputs once measured (results.json keeps the figures)")
     ap.add_argument("--seed", type=int, default=5)
@@ -538,7 +571,8 @@ def main(argv: list[str] | None = None) -> None:
               flush=True)
         store = "store" if not args.store_max or n <= args.store_max else "nostore"
         res["build"] = build = run_child(["build", str(corpus), str(args.work / f"out-{n}"), str(args.workers),
-                                          "nocache", store], max_rss_mib=args.max_memory_gib * 1024)
+                                          "nocache", store, str(args.unbound_cap)],
+                                         max_rss_mib=args.max_memory_gib * 1024)
         results["sizes"][str(n)] = res
         if "killed" in build:
             print(f"[{n:,}] build killed: {build['killed']}", flush=True)
@@ -560,6 +594,17 @@ def main(argv: list[str] | None = None) -> None:
             naive = {k: ref["naive"][k] * scale for k in ("parse_s", "serialize_s")}
             naive |= {"extrapolated": True, "from_size": naive_rate[0]}
         res["naive"] = naive or {"skipped": f"over {args.naive_cap:.0f} s at the smallest size"}
+        if store == "nostore" and args.late_store:
+            out_dir = args.work / f"out-{n}"
+            for p in out_dir.iterdir():
+                if p.name not in ("graph.nq", "graph.nt"):
+                    shutil.rmtree(p) if p.is_dir() else p.unlink()
+            print(f"[{n:,}] loading the store after the build, then the saved queries …", flush=True)
+            late = run_child(["late-store", str(out_dir), str(args.unbound_cap)],
+                             max_rss_mib=args.max_memory_gib * 1024)
+            build["late_store"] = {k: v for k, v in late.items() if k != "queries"}
+            if "queries" in late:
+                build["queries"] = late["queries"]
         results["sizes"][str(n)] = res
         if args.clean:
             shutil.rmtree(args.work / f"out-{n}", ignore_errors=True)
