@@ -90,6 +90,7 @@ class GraphFiles:
     triples: int = 0
     graphs: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    beside: Any = None
 
 
 def _digest(t: tuple[str, str, str]) -> bytes:
@@ -123,7 +124,8 @@ class _Union:
 def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str | Path, prefixes: dict[str, str],
                       formats: Iterable[str] | None = None, workers: int = 1,
                       progress: Callable[[int], None] | None = None,
-                      forked: Callable[[], None] | None = None) -> GraphFiles:
+                      forked: Callable[[], None] | None = None,
+                      beside: Callable[[], Any] | None = None) -> GraphFiles:
     """Write ``pieces`` (non-empty lists of distinct quads of one graph each, sorted by subject) into
     ``out_dir`` in every format of :data:`GRAPH_FILES` (or ``formats``). Returns :class:`GraphFiles`.
 
@@ -138,6 +140,11 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     ``forked()`` (if given) is called once the worker processes are forked (at once without them): a
     caller may start threads of its own from then on, not before (a thread's locks are copied into a
     forked child held). It runs while the pieces are written.
+    ``beside()`` (if given) is other work done while the files are written: in one of the forked
+    workers, first of its tasks (its return value is pickled back; it may write files of its own), or
+    without workers in a thread of this process; its return value is ``GraphFiles.beside`` and what it
+    raises is raised here once the files are written. A worker leaves this
+    process's threads the interpreter lock, which they need to merge the workers' pieces in order.
     """
     names = list(GRAPH_FILES) if formats is None else list(formats)
     out_dir = Path(out_dir)
@@ -146,6 +153,7 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     tmp: dict[str, str] = {}
     fh: dict[str, IO[bytes]] = {}
     writer: _Writer | None = None
+    outcome = _Beside()
     try:
         for name in names:
             fd, tmp[name] = tempfile.mkstemp(dir=out_dir, prefix=f".{GRAPH_FILES[name]}.", suffix=".tmp")
@@ -160,8 +168,10 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
 
         if isinstance(pieces, GraphPieces):
             done = 0
-            for rendered in _rendered(pieces, files.renderer, workers, started):
-                if isinstance(rendered, _Rendered):
+            for rendered in _rendered(pieces, files.renderer, workers, started, beside):
+                if isinstance(rendered, _Beside):
+                    outcome = rendered
+                elif isinstance(rendered, _Rendered):
                     files.article(rendered)
                     done += 1
                     if progress is not None and done % 100 == 0:
@@ -175,11 +185,16 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
                 progress(done % 100)
         else:
             started()
-            for piece in pieces:
-                if piece and "/graph/" in piece[0][3]:
-                    files.shared(piece)
-                elif piece:
-                    files.article(files.renderer.article(piece))
+            aside = _Beside.thread(beside)
+            try:
+                for piece in pieces:
+                    if piece and "/graph/" in piece[0][3]:
+                        files.shared(piece)
+                    elif piece:
+                        files.article(files.renderer.article(piece))
+            finally:
+                aside.join()
+            outcome = aside
         files.close()
         writer.close()
         for name, f in fh.items():
@@ -200,6 +215,7 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
         final = out_dir / GRAPH_FILES[name]
         os.replace(tmp[name], final)
         result.paths[name] = final
+    result.beside = outcome.get()
     return result
 
 
@@ -545,9 +561,48 @@ class _Files:
 
 # ------------------------------------------------------------------ article graphs in worker processes
 
+@dataclass
+class _Beside:
+    """The outcome of :func:`write_graph_files`'s ``beside()``: its ``value`` or the ``error`` it raised."""
+
+    value: Any = None
+    error: BaseException | None = None
+    _thread: threading.Thread | None = None
+
+    @classmethod
+    def thread(cls, work: Callable[[], Any] | None) -> _Beside:
+        """``work()`` started in a thread of this process (nothing if None); :meth:`join` waits for it."""
+        out = cls()
+        if work is not None:
+            def run() -> None:
+                try:
+                    out.value = work()
+                except BaseException as exc:  # raised by get() in the caller's thread
+                    out.error = exc
+
+            out._thread = threading.Thread(target=run, name="kg-beside")
+            out._thread.start()
+        return out
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def get(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 _BATCH = 64  # articles per task of a worker
 _WINDOW = 2  # tasks in flight per worker
 _STATE: tuple[GraphPieces, _Renderer] | None = None  # set in the parent before forking
+_BESIDE: Callable[[], Any] | None = None  # the same
+
+
+def _run_beside() -> Any:
+    assert _BESIDE is not None
+    return _BESIDE()
 
 
 def _render_batch(bounds: tuple[int, int]) -> list[_Rendered]:
@@ -602,32 +657,40 @@ def fork_fits(workers: int) -> bool:
     return available > resident * workers
 
 
-def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int,
-              forked: Callable[[], None] | None = None) -> Iterator[_Rendered | _SharedRendered | list[Quad]]:
+def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Callable[[], None] | None = None,
+              beside: Callable[[], Any] | None = None) -> Iterator[_Rendered | _SharedRendered | list[Quad] | _Beside]:
     """Every piece of ``pieces`` in order: the shared graphs' (:meth:`GraphPieces.shared_items`: a
     task rendered, or a piece made here for the caller to render), then every article graph rendered.
     Tasks and articles are rendered in ``workers`` forked processes when more than one is asked for,
     the platform can fork and memory allows it (:func:`fork_fits`), while this process merges what
     they rendered and makes the other pieces; the files are the same either way. ``forked()`` is
-    called once the workers are forked (at once without them)."""
-    global _STATE
+    called once the workers are forked (at once without them). ``beside()`` runs in a worker, before
+    its first piece (without workers: in a thread of this process), and its outcome comes last, a
+    :class:`_Beside`."""
+    global _STATE, _BESIDE
     n = len(pieces)
     if workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods() or not fork_fits(workers):
         if forked is not None:
             forked()
-        for item in pieces.shared_items():
-            yield renderer.shared(item, pieces.shared_piece(item)) if isinstance(item, tuple) else item
-        for i in range(n):
-            piece = pieces.article(i)
-            if piece:
-                yield renderer.article(piece)
+        aside = _Beside.thread(beside)
+        try:
+            for item in pieces.shared_items():
+                yield renderer.shared(item, pieces.shared_piece(item)) if isinstance(item, tuple) else item
+            for i in range(n):
+                piece = pieces.article(i)
+                if piece:
+                    yield renderer.article(piece)
+        finally:
+            aside.join()
+        yield aside
         return
     pieces.prepare()  # what every task reads, made once here rather than in each worker
-    _STATE = (pieces, renderer)
+    _STATE, _BESIDE = (pieces, renderer), beside
     gc.freeze()  # forked children then do not copy the parent's pages just to scan them (the KB holds no cycles)
     jobs = chain(pieces.shared_items(), ((i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)))
     try:
         with mp.get_context("fork").Pool(workers) as pool:
+            beside_job = pool.apply_async(_run_beside) if beside is not None else None
             if forked is not None:
                 forked()
             problems = pieces.emitter.problems
@@ -656,5 +719,12 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int,
                     if problems is not None:
                         problems.extend(rendered.problems)
                     yield rendered
+            outcome = _Beside()
+            if beside_job is not None:
+                try:
+                    outcome.value = beside_job.get()
+                except Exception as exc:  # raised by the caller once the files are done
+                    outcome.error = exc
+            yield outcome
     finally:
-        _STATE = None
+        _STATE, _BESIDE = None, None

@@ -13,7 +13,6 @@ import gc
 import os
 import shutil
 import tempfile
-import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -365,46 +364,43 @@ def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str
     clock = time.perf_counter()
     kinds = {k.split("/", 1)[0] for k in kb.entities if "/" in k}
     pieces = GraphPieces(kb, base_iri, problems=report.problems, provenance=provenance)
-    side: dict[str, Any] = {}
 
-    def views_and_validation() -> None:
-        """The Gephi views and SHACL validation of a sample, in a thread beside the RDF files: the main
-        process mostly waits on its rendering workers there, and a core would be idle."""
-        try:
-            clock = time.perf_counter()
-            side["views"] = write_view_exports(kb, out_dir, base_iri=base_iri)  # .graphml, .gexf, .csv
-            side["views seconds"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            sample = side["sample"] = sample_kb(kb, VALIDATE_SAMPLE)
-            data = side["data"] = QuadData.from_kb(sample, base_iri, provenance=provenance)
-            side["validation"], side["scope"] = validate_quads(data)  # SHACL, schema/shapes.ttl
-            side["validate seconds"] = time.perf_counter() - clock
-        except BaseException as exc:  # re-raised in the build's thread
-            side["error"] = exc
+    def views_and_validation() -> dict[str, Any]:
+        """The Gephi views and SHACL validation of a sample, beside the RDF files (in a rendering
+        worker, see :func:`kg.export.write_graph_files`): what the build reports of them."""
+        side: dict[str, Any] = {}
+        clock = time.perf_counter()
+        side["views"] = write_view_exports(kb, out_dir, base_iri=base_iri)  # .graphml, .gexf, .csv
+        side["views seconds"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        sample = sample_kb(kb, VALIDATE_SAMPLE)
+        data = QuadData.from_kb(sample, base_iri, provenance=provenance)
+        validation, scope = validate_quads(data)  # SHACL, schema/shapes.ttl
+        side["validate seconds"] = time.perf_counter() - clock
+        side["violations"] = len(validation.violations)
+        side["scope"] = scope
+        if sample is not kb and sum(kb.record_counts()) > VALIDATE_SAMPLE:
+            side["sample"] = (len(sample.articles), len(sample.entities), len(data))
+        return side
 
-    beside = threading.Thread(target=views_and_validation, name="kg-views")
-    try:
-        with _Progress(progress, len(kb.articles), "writing RDF", "graphs") as bar:
-            # the thread starts once the RDF workers are forked: a forked child would copy its locks held
-            files = write_graph_files(pieces, out_dir, kg_prefixes(base_iri, kinds), workers=workers,
-                                      progress=lambda n: bar.advance(n, 0, n), forked=beside.start)
-    finally:
-        if beside.ident is not None:
-            beside.join()
+    with _Progress(progress, len(kb.articles), "writing RDF", "graphs") as bar:
+        files = write_graph_files(pieces, out_dir, kg_prefixes(base_iri, kinds), workers=workers,
+                                  progress=lambda n: bar.advance(n, 0, n), beside=views_and_validation)
     del pieces  # its caches (IRIs, article counts of entities) are not needed any more
     report.seconds["rdf+exports"] = time.perf_counter() - clock
     report.seconds.update({f"export {name}": sec for name, sec in files.seconds.items()})
-    if "error" in side:
-        raise side["error"]
+    side = files.beside
     report.outputs = dict(files.paths)
     report.outputs.update(side["views"])
     report.seconds["views"] = side["views seconds"]
     report.seconds["validate"] = side["validate seconds"]
-    sample, data = side["sample"], side["data"]
-    report.validated = side["scope"] if sample is kb or sum(kb.record_counts()) <= VALIDATE_SAMPLE else (
-        f"a sample: {len(sample.articles)} of {len(kb.articles)} articles and the {len(sample.entities)} "
-        f"entities they name ({len(data)} of {files.quads} quads)")
-    violations = len(side["validation"].violations)
+    if "sample" in side:
+        articles, entities, quads = side["sample"]
+        report.validated = (f"a sample: {articles} of {len(kb.articles)} articles and the {entities} entities "
+                            f"they name ({quads} of {files.quads} quads)")
+    else:
+        report.validated = side["scope"]
+    violations = side["violations"]
     if violations:
         report.problems.append(f"validate: {violations} SHACL violation(s); list them with "
                                f"kg validate {out_dir.parent / 'graph.ttl'}")
