@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,6 +125,34 @@ def test_worker_processes_write_the_same_bytes(sample_kb_built: KnowledgeBase, t
     for name in GRAPH_FILES:
         assert one.paths[name].read_bytes() == two.paths[name].read_bytes(), name
     assert (one.quads, one.triples, one.graphs) == (two.quads, two.triples, two.graphs)
+
+
+def test_work_beside_the_files_runs_in_a_worker_and_returns_its_value(sample_kb_built: KnowledgeBase,
+                                                                     tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export, "_BATCH", 1)  # 8 articles: enough to fork 2 workers
+    kb = sample_kb_built
+
+    def where() -> tuple[int, str]:
+        (tmp_path / f"beside-{os.getpid()}").write_text("x")  # it may write files of its own
+        return os.getpid(), threading.current_thread().name
+
+    one = write_graph_files(GraphPieces(kb, BASE), tmp_path / "one", _prefixes(kb), workers=1, beside=where)
+    two = write_graph_files(GraphPieces(kb, BASE), tmp_path / "two", _prefixes(kb), workers=2, beside=where)
+    assert one.beside == (os.getpid(), "kg-beside")  # without workers: a thread of this process
+    assert two.beside[0] != os.getpid() and two.beside[1] == "MainThread"  # a forked worker
+    assert (tmp_path / f"beside-{two.beside[0]}").exists()
+    for name in GRAPH_FILES:
+        assert one.paths[name].read_bytes() == two.paths[name].read_bytes(), name
+
+    def fails() -> None:
+        raise ValueError("views failed")
+
+    for workers in (1, 2):  # raised once the files are written
+        out = tmp_path / f"fails-{workers}"
+        with pytest.raises(ValueError, match="views failed"):
+            write_graph_files(GraphPieces(kb, BASE), out, _prefixes(kb), workers=workers, beside=fails)
+        assert sorted(p.name for p in out.iterdir()) == sorted(GRAPH_FILES.values())
 
 
 def test_a_failure_leaves_the_earlier_files_and_no_temporary_file(sample_kb_built: KnowledgeBase,
