@@ -86,3 +86,42 @@ def test_workers_with_a_partly_filled_cache_give_the_result_of_one_process(tmp_p
     assert 0 < stats.cached < len(pages) and stats.extracted == len(pages) - stats.cached
     one = build_kb([src], options=ExtractOptions(workers=1))
     assert one.model_dump_json() == two.model_dump_json()
+
+
+def test_a_build_stopped_while_a_view_is_written_keeps_the_earlier_files(tmp_path: Path, monkeypatch):
+    # the views are written in a rendering worker, into the build's scratch folder; when the build
+    # fails meanwhile (here: the disk, on the first article graph) the worker is stopped mid-file, not
+    # waited for, and neither its temporary file nor a changed output stays behind
+    import os
+    import tempfile
+    import time
+
+    import pytest
+
+    from kg import export, views
+    from kg.pipeline import build
+
+    out = tmp_path / "out"
+    build(SOURCES, out, workers=2, cache=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def slow_views(kb, out_dir, base_iri):
+        fd, _ = tempfile.mkstemp(dir=out_dir, prefix=".graph.gexf.", suffix=".tmp")
+        os.close(fd)
+        time.sleep(60)
+        return {}
+
+    def disk_full(self, rendered):
+        deadline = time.monotonic() + 30  # fail once the view's temporary file exists
+        while not list(out.glob(".kg-build-*/.graph.gexf.*.tmp")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(export, "_BATCH", 1)  # enough tasks to fork the workers
+    monkeypatch.setattr(views, "write_view_exports", slow_views)
+    monkeypatch.setattr(export._Files, "article", disk_full)
+    t0 = time.monotonic()
+    with pytest.raises(OSError, match="No space"):
+        build(SOURCES, out, workers=2, cache=False)
+    assert time.monotonic() - t0 < 50  # the views worker was stopped, not waited for
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
