@@ -140,11 +140,11 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     ``forked()`` (if given) is called once the worker processes are forked (at once without them): a
     caller may start threads of its own from then on, not before (a thread's locks are copied into a
     forked child held). It runs while the pieces are written.
-    ``beside()`` (if given) is other work done while the files are written: in one of the forked
-    workers, first of its tasks (its return value is pickled back; it may write files of its own), or
-    without workers in a thread of this process; its return value is ``GraphFiles.beside`` and what it
-    raises is raised here once the files are written. A worker leaves this
-    process's threads the interpreter lock, which they need to merge the workers' pieces in order.
+    ``beside()`` (if given) is other work done while the files are written: with workers in a forked
+    process of its own (its return value is pickled back; it may write files of its own), without
+    them in a thread of this process; its return value is ``GraphFiles.beside`` and what it
+    raises is raised here once the files are written. A process leaves this process's threads the
+    interpreter lock, which they need to merge the workers' pieces in order.
     """
     names = list(GRAPH_FILES) if formats is None else list(formats)
     out_dir = Path(out_dir)
@@ -631,6 +631,80 @@ def _render_shared(task: tuple[str, int, int]) -> _SharedRendered:
     return rendered
 
 
+def _serve(conn: Any) -> None:
+    """A forked worker's loop: run each ``(function, argument)`` received on ``conn`` and send back
+    ``(True, value)`` or ``(False, exception)``, until None."""
+    while (task := conn.recv()) is not None:
+        fn, arg = task
+        try:
+            out: tuple[bool, Any] = (True, fn() if arg is None else fn(arg))
+        except Exception as exc:
+            out = (False, exc)
+        try:
+            conn.send(out)
+        except Exception as exc:  # a value or an exception that does not pickle
+            conn.send((False, RuntimeError(f"{fn.__name__} in a worker process: {exc!r}")))
+    conn.close()
+
+
+class _Forked:
+    """Worker processes forked from this one, each with a pipe of its own: a task is sent to one of
+    them and its result read back from that worker, in the order sent. Unlike
+    ``multiprocessing.Pool``, whose workers share one result queue, a worker can be killed at any
+    moment (an error or an interrupt in this process) without leaving a result half written in a
+    shared pipe (``Pool.terminate`` then waits for the rest forever), and a worker that dies (the
+    kernel's out-of-memory killer) raises RuntimeError here instead of leaving its task unanswered."""
+
+    def __init__(self, n: int) -> None:
+        ctx = mp.get_context("fork")
+        self.procs: list[Any] = []
+        self.conns: list[Any] = []
+        try:
+            for _ in range(n):
+                here, there = ctx.Pipe()
+                proc = ctx.Process(target=_serve, args=(there,), daemon=True)
+                proc.start()
+                there.close()  # this process keeps its end only: the worker's death closes the pipe
+                self.procs.append(proc)
+                self.conns.append(here)
+        except BaseException:
+            self.kill()
+            raise
+
+    def send(self, worker: int, fn: Callable[..., Any], arg: Any = None) -> None:
+        self.conns[worker].send((fn, arg))
+
+    def recv(self, worker: int) -> Any:
+        """The result of ``worker``'s oldest task; its exception raised here."""
+        try:
+            ok, value = self.conns[worker].recv()
+        except (EOFError, OSError):
+            self.procs[worker].join()
+            raise RuntimeError(f"a worker process stopped (exit code {self.procs[worker].exitcode}) before it "
+                               "finished its task; was it out of memory?") from None
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Let the workers finish and wait for them."""
+        for conn in self.conns:
+            conn.send(None)
+        for proc in self.procs:
+            proc.join()
+        for conn in self.conns:
+            conn.close()
+
+    def kill(self) -> None:
+        """Stop the workers now (whatever they are doing) and wait for them."""
+        for proc in self.procs:
+            proc.kill()
+        for proc in self.procs:
+            proc.join()
+        for conn in self.conns:
+            conn.close()
+
+
 def _memory_kib(path: str, field_name: str) -> int | None:
     """A ``Field: N kB`` value of a /proc file (Linux), None elsewhere."""
     try:
@@ -663,9 +737,9 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
     Tasks and articles are rendered in ``workers`` forked processes when more than one is asked for,
     the platform can fork and memory allows it (:func:`fork_fits`), while this process merges what
     they rendered and makes the other pieces; the files are the same either way. ``forked()`` is
-    called once the workers are forked (at once without them). ``beside()`` runs in a worker, before
-    its first piece (without workers: in a thread of this process), and its outcome comes last, a
-    :class:`_Beside`."""
+    called once the workers are forked (at once without them). ``beside()`` runs in one more forked
+    process (without workers: in a thread of this process), and its outcome comes last, a
+    :class:`_Beside`. An error here or in the caller kills the workers (:class:`_Forked`)."""
     global _STATE, _BESIDE
     n = len(pieces)
     if workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods() or not fork_fits(workers):
@@ -688,23 +762,29 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
     gc.freeze()  # forked children then do not copy the parent's pages just to scan them (the KB holds no cycles)
     jobs = chain(pieces.shared_items(), ((i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)))
     try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            beside_job = pool.apply_async(_run_beside) if beside is not None else None
+        # one more process for beside(), so that the rendering tasks never wait behind it
+        procs = _Forked(workers + (beside is not None))
+        try:
+            if beside is not None:
+                procs.send(workers, _run_beside)
             if forked is not None:
                 forked()
             problems = pieces.emitter.problems
             # at most _WINDOW tasks per worker rendered ahead of the writer (a batch of articles is ~20 MB
-            # of text at 10⁵ articles): Pool.imap would let finished batches pile up in this process's memory
+            # of text at 10⁵ articles), handed out in turn; a pending entry is the worker holding the task
             pending: deque[Any] = deque()
+            turn = 0
 
             def submit() -> None:
+                nonlocal turn
                 while len(pending) < workers * _WINDOW and (job := next(jobs, None)) is not None:
                     if isinstance(job, list):  # a piece made here
                         pending.append(job)
-                    elif isinstance(job[0], str):  # a task of the shared graphs
-                        pending.append(pool.apply_async(_render_shared, (job,)))
-                    else:  # a batch of articles
-                        pending.append(pool.apply_async(_render_batch, (job,)))
+                        continue
+                    worker, turn = turn % workers, turn + 1
+                    # a task of the shared graphs, or a batch of articles
+                    procs.send(worker, _render_shared if isinstance(job[0], str) else _render_batch, job)
+                    pending.append(worker)
 
             submit()
             while pending:
@@ -713,17 +793,21 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
                 if isinstance(job, list):
                     yield job
                     continue
-                result = job.get()
+                result = procs.recv(job)
                 for rendered in result if isinstance(result, list) else [result]:
                     if problems is not None:
                         problems.extend(rendered.problems)
                     yield rendered
             outcome = _Beside()
-            if beside_job is not None:
+            if beside is not None:
                 try:
-                    outcome.value = beside_job.get()
+                    outcome.value = procs.recv(workers)
                 except Exception as exc:  # raised by the caller once the files are done
                     outcome.error = exc
-            yield outcome
+            procs.close()
+        except BaseException:  # an error here or in the caller (GeneratorExit): stop the workers at once
+            procs.kill()
+            raise
+        yield outcome
     finally:
         _STATE, _BESIDE = None, None
