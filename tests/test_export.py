@@ -183,3 +183,16 @@ def test_the_validation_sample_keeps_what_its_articles_name(sample_kb_built: Kno
     assert len(named & set(kb.entities)) > 10
     for e in small.entities.values():  # the place hierarchy is closed: every parent is there
         assert e.parent is None or e.parent in small.entities
+
+
+def test_a_worker_that_dies_is_an_error_not_a_wait() -> None:
+    # (the kernel's out-of-memory killer, say): its task is answered by RuntimeError
+    procs = export._Forked(2)
+    try:
+        procs.send(0, abs, -3)
+        procs.send(1, os._exit, 9)
+        assert procs.recv(0) == 3
+        with pytest.raises(RuntimeError, match="exit code 9"):
+            procs.recv(1)
+    finally:
+        procs.kill()
