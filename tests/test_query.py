@@ -310,8 +310,10 @@ def test_parameter_kinds_and_errors(graph_ttl: Path) -> None:
     for engine in ENGINES:
         vars, rows = run_query(graph_ttl, q, engine, params={"entity": f"<{BASE}/place/370831>"})
         assert [r[1] for r in rows] == ["Sìshuǐxiàn", "泗水县"]
-    with pytest.raises(QueryError, match="must SELECT \\?entity"):
-        bind_params("SELECT ?label WHERE { ?entity ?p ?label }", {"entity": "<http://x.org/a>"})
+    for engine in ENGINES:  # Oxigraph says so in its own words
+        with pytest.raises(QueryError, match="must SELECT \\?entity|variable \\?entity in its SELECT projection"):
+            run_query(graph_ttl, "SELECT ?label WHERE { ?entity ?p ?label }", engine,
+                      params={"entity": "<http://x.org/a>"})
     with pytest.raises(QueryError, match="not an absolute IRI"):
         bind_params(q, {"entity": "<not an iri>"})
     with pytest.raises(QueryError, match="no parameter 'nope'"):
