@@ -35,6 +35,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.seg.mmseg import seg
 from rdflib import Namespace
 
@@ -135,17 +136,26 @@ def pinyin_label(text: str) -> str:
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-@lru_cache(maxsize=1 << 17)
 def _slug_word(word: str) -> str:
     """A CJK word of :func:`_words` in a slug: plain pinyin, lower case, ASCII letters and digits only."""
-    return _NOT_SLUG.sub("", "".join(lazy_pinyin(word, style=Style.NORMAL)).lower())
+    return _spelled(word)[0]
+
+
+def _label_word(word: str) -> str:
+    """A CJK word of :func:`_words` in a pinyin label: tone-marked, capitalised."""
+    return _spelled(word)[1]
 
 
 @lru_cache(maxsize=1 << 17)
-def _label_word(word: str) -> str:
-    """A CJK word of :func:`_words` in a pinyin label: tone-marked, capitalised."""
-    spelled = "".join(lazy_pinyin(word, style=Style.TONE))
-    return spelled[:1].upper() + spelled[1:]
+def _spelled(word: str) -> tuple[str, str]:
+    """``(slug word, label word)`` of a CJK word from one pypinyin reading: the tone-marked syllables
+    (``Style.TONE``) and, for the slug, each made plain with pypinyin's own ``to_normal`` (what
+    ``Style.NORMAL`` gives: ü as ``v``; checked equal for every character and phrase of pypinyin's
+    dictionaries, tests/test_iris.py). Resolution slugs every name it makes a key of, so a worker
+    process forked after it finds the label words of those names spelled already."""
+    tone = lazy_pinyin(word, style=Style.TONE)
+    label = "".join(tone)
+    return _NOT_SLUG.sub("", "".join([to_normal(syllable) for syllable in tone]).lower()), label[:1].upper() + label[1:]
 
 
 @lru_cache(maxsize=4096)  # an article's id comes back for each of its mentions, quantities and relations

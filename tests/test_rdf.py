@@ -59,6 +59,23 @@ def test_pinyin_label_has_tone_marks_and_spaces() -> None:
     assert pinyin_label("泗水县") == "Sìshuǐxiàn"
 
 
+def test_slug_spelling_is_pypinyin_plain_style_for_every_word_it_knows() -> None:
+    """kg.iris spells a word once, tone-marked, and makes the slug's plain syllables with pypinyin's
+    to_normal: slugs are IRIs, so that must be exactly what Style.NORMAL gives, for every character
+    and phrase in pypinyin's dictionaries (and a character it does not know, kept as printed)."""
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+    from kg.iris import _spelled
+
+    words = [chr(code) for code in PINYIN_DICT] + list(PHRASES_DICT) + ["\U00030000"]
+    assert len(words) > 80_000
+    differ = [w for w in words if _spelled.__wrapped__(w)[0] != re.sub(
+        "[^a-z0-9]+", "", "".join(lazy_pinyin(w, style=Style.NORMAL)).lower())]
+    assert differ == []
+    assert _spelled("绿化") == ("lvhua", "Lǜhuà")
+
+
 def test_iris_are_ascii_and_stable() -> None:
     assert entity_iri(BASE, "place/370831") == "https://kg.example.org/id/place/370831"
     assert article_iri(BASE + "/", "p1-01") == "https://kg.example.org/id/article/p1-01"
