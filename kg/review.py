@@ -74,9 +74,13 @@ def merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
             groups.setdefault((e.type, e.subtype, e.parent), []).append(key)
     found: list[tuple[str, str, str, str | None]] = []  # (key_a, key_b, type, parent) in row order
     for (etype, _, parent), keys in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        if len(keys) < 2:  # most groups: nothing to compare
+            continue
         by_name: dict[str, list[str]] = {}
         for key in keys:
             by_name.setdefault(kb.entities[key].name, []).append(key)
+        if len(by_name) < 2:
+            continue
         pairs: list[tuple[str, str]] = []
         for name_a, name_b in _similar_names(by_name):
             for ka in by_name[name_a]:
