@@ -35,7 +35,6 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from pypinyin import Style, lazy_pinyin
-from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.seg.mmseg import seg
 from rdflib import Namespace
 
@@ -146,16 +145,21 @@ def _label_word(word: str) -> str:
     return _spelled(word)[1]
 
 
+# Tone-marked pinyin made plain as pypinyin's Style.NORMAL writes it: tone marks dropped, ü as v
+# (every letter that pypinyin's Style.TONE writes outside ASCII; tests/test_rdf.py checks the result
+# against Style.NORMAL for every character and phrase in pypinyin's dictionaries).
+_PLAIN = str.maketrans({**{c: "a" for c in "āáǎà"}, **{c: "e" for c in "ēéěè"}, **{c: "i" for c in "īíǐì"},
+                        **{c: "o" for c in "ōóǒò"}, **{c: "u" for c in "ūúǔù"}, **{c: "v" for c in "üǖǘǚǜ"},
+                        **{c: "n" for c in "ńňǹ"}, "ḿ": "m"})
+
+
 @lru_cache(maxsize=1 << 17)
 def _spelled(word: str) -> tuple[str, str]:
-    """``(slug word, label word)`` of a CJK word from one pypinyin reading: the tone-marked syllables
-    (``Style.TONE``) and, for the slug, each made plain with pypinyin's own ``to_normal`` (what
-    ``Style.NORMAL`` gives: ü as ``v``; checked equal for every character and phrase of pypinyin's
-    dictionaries, tests/test_iris.py). Resolution slugs every name it makes a key of, so a worker
-    process forked after it finds the label words of those names spelled already."""
-    tone = lazy_pinyin(word, style=Style.TONE)
-    label = "".join(tone)
-    return _NOT_SLUG.sub("", "".join([to_normal(syllable) for syllable in tone]).lower()), label[:1].upper() + label[1:]
+    """``(slug word, label word)`` of a CJK word from one pypinyin reading (``Style.TONE``), the slug's
+    made plain by :data:`_PLAIN`. Resolution slugs every name it makes a key of, so a worker process
+    forked after it finds the label words of those names spelled already."""
+    label = "".join(lazy_pinyin(word, style=Style.TONE))
+    return _NOT_SLUG.sub("", label.translate(_PLAIN).lower()), label[:1].upper() + label[1:]
 
 
 @lru_cache(maxsize=4096)  # an article's id comes back for each of its mentions, quantities and relations

@@ -60,9 +60,9 @@ def test_pinyin_label_has_tone_marks_and_spaces() -> None:
 
 
 def test_slug_spelling_is_pypinyin_plain_style_for_every_word_it_knows() -> None:
-    """kg.iris spells a word once, tone-marked, and makes the slug's plain syllables with pypinyin's
-    to_normal: slugs are IRIs, so that must be exactly what Style.NORMAL gives, for every character
-    and phrase in pypinyin's dictionaries (and a character it does not know, kept as printed)."""
+    """kg.iris spells a word once, tone-marked, and makes the slug's syllables plain itself: slugs are
+    IRIs, so that must be exactly what Style.NORMAL gives, for every character and phrase in
+    pypinyin's dictionaries (and a character it does not know, kept as printed)."""
     from pypinyin import Style, lazy_pinyin
     from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
