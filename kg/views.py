@@ -455,9 +455,11 @@ class _KbView:
         self._edges(records, predicates)
 
     def _pinyin(self) -> _Texts:
-        """Every node's pinyin label ("" when none). The RDF export spelled every name just before, in key
-        order, and :func:`kg.iris.pinyin_label` keeps the latest in an LRU cache: the names still cached
-        (the last keys) are asked first, before computing the others evicts them."""
+        """Every node's pinyin label ("" when none). When the RDF export spelled the names in this
+        process before (in key order; :func:`kg.iris.pinyin_label` keeps the latest in an LRU cache),
+        the names still cached (the last keys) are asked first, before computing the others evicts
+        them. In a build the views run in a worker forked before the export spells any name: the
+        words of every name resolution slugged are spelled already (:func:`kg.iris._spelled`)."""
         entities = self.entities
         size = pinyin_label.cache_info().maxsize or 0
         early = {key: pinyin_label(entities[key].name) if entities[key].name else ""
