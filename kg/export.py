@@ -124,7 +124,6 @@ class _Union:
 def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str | Path, prefixes: dict[str, str],
                       formats: Iterable[str] | None = None, workers: int = 1,
                       progress: Callable[[int], None] | None = None,
-                      forked: Callable[[], None] | None = None,
                       beside: Callable[[], Any] | None = None) -> GraphFiles:
     """Write ``pieces`` (non-empty lists of distinct quads of one graph each, sorted by subject) into
     ``out_dir`` in every format of :data:`GRAPH_FILES` (or ``formats``). Returns :class:`GraphFiles`.
@@ -137,9 +136,6 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     format names raise KeyError; a failure (disk full, a bad piece) removes
     the temporary files and re-raises, leaving earlier files in ``out_dir``
     untouched. ``progress(n)`` (if given) is called as article graphs are written, with how many.
-    ``forked()`` (if given) is called once the worker processes are forked (at once without them): a
-    caller may start threads of its own from then on, not before (a thread's locks are copied into a
-    forked child held). It runs while the pieces are written.
     ``beside()`` (if given) is other work done while the files are written: with workers in a forked
     process of its own (its return value is pickled back; it may write files of its own), without
     them in a thread of this process; its return value is ``GraphFiles.beside`` and what it
@@ -161,14 +157,9 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
         writer = _Writer(fh)
         files = _Files(writer, prefixes, result)
 
-        def started() -> None:  # the workers are forked: threads may start
-            writer.start()
-            if forked is not None:
-                forked()
-
         if isinstance(pieces, GraphPieces):
             done = 0
-            for rendered in _rendered(pieces, files.renderer, workers, started, beside):
+            for rendered in _rendered(pieces, files.renderer, workers, writer.start, beside):
                 if isinstance(rendered, _Beside):
                     outcome = rendered
                 elif isinstance(rendered, _Rendered):
@@ -184,7 +175,7 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
             if progress is not None and done % 100:
                 progress(done % 100)
         else:
-            started()
+            writer.start()
             aside = _Beside.thread(beside)
             try:
                 for piece in pieces:

@@ -112,7 +112,7 @@ def slug(text: str) -> str:
     """
     parts: list[str] = []
     for word, cjk in _words(text):
-        spelled = _slug_word(word) if cjk else _NOT_SLUG.sub("", word.lower())
+        spelled = _spelled(word)[0] if cjk else _NOT_SLUG.sub("", word.lower())
         if spelled:
             parts.append(spelled)
     if not parts:
@@ -127,22 +127,10 @@ def pinyin_label(text: str) -> str:
     Words as in :func:`slug`, each capitalised (names are proper nouns in
     Hanyu Pinyin orthography), joined by spaces; ASCII words kept as printed.
     """
-    return " ".join(_label_word(word) if cjk else word for word, cjk in _words(text))
+    return " ".join(_spelled(word)[1] if cjk else word for word, cjk in _words(text))
 
 
-# Names share their words (县委, 组织部, 党支部 …): each word is spelled once (pypinyin is a pure
-# function of the word), ~4 words per distinct word in a build's names.
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def _slug_word(word: str) -> str:
-    """A CJK word of :func:`_words` in a slug: plain pinyin, lower case, ASCII letters and digits only."""
-    return _spelled(word)[0]
-
-
-def _label_word(word: str) -> str:
-    """A CJK word of :func:`_words` in a pinyin label: tone-marked, capitalised."""
-    return _spelled(word)[1]
 
 
 # Tone-marked pinyin made plain as pypinyin's Style.NORMAL writes it: tone marks dropped, ü as v
@@ -153,6 +141,8 @@ _PLAIN = str.maketrans({**{c: "a" for c in "āáǎà"}, **{c: "e" for c in "ēé
                         **{c: "n" for c in "ńňǹ"}, "ḿ": "m"})
 
 
+# Names share their words (县委, 组织部, 党支部 …): each word is spelled once (pypinyin is a pure
+# function of the word), ~4 words per distinct word in a build's names.
 @lru_cache(maxsize=1 << 17)
 def _spelled(word: str) -> tuple[str, str]:
     """``(slug word, label word)`` of a CJK word from one pypinyin reading (``Style.TONE``), the slug's

@@ -116,12 +116,8 @@ def test_worker_processes_write_the_same_bytes(sample_kb_built: KnowledgeBase, t
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(export, "_BATCH", 1)  # the 8 sample articles in 8 tasks over 2 processes
     kb = sample_kb_built
-    forked: list[int] = []  # the callback for threads of the caller: once per call, workers or not
-    one = write_graph_files(GraphPieces(kb, BASE), tmp_path / "one", _prefixes(kb), workers=1,
-                            forked=lambda: forked.append(1))
-    two = write_graph_files(GraphPieces(kb, BASE), tmp_path / "two", _prefixes(kb), workers=2,
-                            forked=lambda: forked.append(2))
-    assert forked == [1, 2]
+    one = write_graph_files(GraphPieces(kb, BASE), tmp_path / "one", _prefixes(kb), workers=1)
+    two = write_graph_files(GraphPieces(kb, BASE), tmp_path / "two", _prefixes(kb), workers=2)
     for name in GRAPH_FILES:
         assert one.paths[name].read_bytes() == two.paths[name].read_bytes(), name
     assert (one.quads, one.triples, one.graphs) == (two.quads, two.triples, two.graphs)
