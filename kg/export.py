@@ -39,6 +39,7 @@ import re
 import tempfile
 import threading
 import time
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kg.rdf import _RDF_TYPE, _Compactor, _turtle_body, jsonld_compactor, jsonld_context
-from kg.store import XSD, GraphPieces, Quad
+from kg.store import XSD, GraphPieces, MentionRow, Quad, mention_quads
 
 _XSD_STRING = "^^" + XSD.string
 
@@ -312,6 +313,82 @@ class _SharedRendered(_Piece):
     links: list[bytes] = field(default_factory=list)
 
 
+# Placeholders of a mention's values in its templates (_MentionTemplates): IRIs without a "/" or "#",
+# which no prefix compacts; numbers and literals that nothing else in a mention's text contains.
+_SLOT_IRIS = ("urn:kg-slot-subject", "urn:kg-slot-entity", "urn:kg-slot-article")
+_SLOT_START, _SLOT_END, _SLOT_EXACT, _SLOT_RULE = "1000001", "1000002", '"kg-slot-exact"', '"kg-slot-rule"'
+# where each placeholder's value sits in a row's values (_MentionTemplates.values): IRIs bare (N-Quads,
+# N-Triples, JSON-LD) or as Turtle writes them (compacted where a prefix fits)
+_BARE_SLOTS = {_SLOT_IRIS[0]: 0, _SLOT_IRIS[1]: 2, _SLOT_IRIS[2]: 4, _SLOT_START: 6, _SLOT_END: 7,
+               _SLOT_EXACT: 8, _SLOT_RULE: 9}
+_TURTLE_SLOTS = {f"<{_SLOT_IRIS[0]}>": 1, f"<{_SLOT_IRIS[1]}>": 3, f"<{_SLOT_IRIS[2]}>": 5, _SLOT_START: 6,
+                 _SLOT_END: 7, _SLOT_EXACT: 8, _SLOT_RULE: 9}
+
+
+def _template(text: str, slots: dict[str, int]) -> tuple[str, Callable[[tuple[str, ...]], tuple[str, ...]]]:
+    """``text`` as a ``%`` format and the getter of its values, in order, from a row's values: every
+    placeholder of ``slots`` (text → index in the values) becomes ``%s``."""
+    order: list[int] = []
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(slots, key=len, reverse=True)))
+
+    def slot(m: re.Match[str]) -> str:
+        order.append(slots[m.group()])
+        return "%s"
+
+    fmt = pattern.sub(slot, text.replace("%", "%%"))
+    if len(order) < 2:
+        raise RuntimeError(f"a mention template has {len(order)} value(s): {text!r}")
+    return fmt, itemgetter(*order)
+
+
+class _MentionTemplates:
+    """A mention's text in every format (:data:`kg.store.MentionRow`), made from templates instead of
+    quad by quad: the same text, ~10× faster (a mention is 6–7 of an article's ~50 quads per mention).
+
+    The templates are the generic renderers' own output for a mention whose values are placeholders
+    (:data:`_SLOT_IRIS` …), so they follow any change of those renderers. What a template assumes: a
+    mention's quads and their order do not depend on its values (one subject, seven fixed predicates;
+    two templates, with and without ``kg:rule``), and Turtle writes its IRI in full (no prefix ends
+    in ``/mention/``: :meth:`fits`)."""
+
+    def __init__(self, renderer: _Renderer) -> None:
+        self.c = renderer.c
+        subject, entity, article = (f"<{iri}>" for iri in _SLOT_IRIS)
+        self.formats: dict[bool, dict[str, tuple[str, Callable[[tuple[str, ...]], tuple[str, ...]]]]] = {}
+        for ruled in (True, False):
+            quads = sorted(mention_quads((subject, entity, article, int(_SLOT_START), int(_SLOT_END), _SLOT_EXACT,
+                                          _SLOT_RULE if ruled else None)))
+            triples = [(s, p, o) for s, p, o, _ in quads]
+            self.formats[ruled] = {
+                "ntriples": _template("".join(f"{s} {p} {o} .\n" for s, p, o in triples), _BARE_SLOTS),
+                "turtle": _template("".join(_turtle_body(self.c, triples)), _TURTLE_SLOTS),
+                "json-ld": _template(renderer.json.render(quads)[0], _BARE_SLOTS),
+            }
+
+    def fits(self, rows: list[MentionRow]) -> bool:
+        """Whether Turtle writes these rows' IRIs in full (rows of one article: one namespace)."""
+        s = rows[0][0]
+        return self.c.by_ns.get(s[1 : s.rindex("/") + 1]) is None
+
+    def values(self, rows: list[MentionRow], turtle: bool) -> list[tuple[bool, tuple[str, ...]]]:
+        """Each row's (has a rule, values: subject bare and as Turtle writes it, entity and article
+        alike, start, end, quote, rule); the Turtle forms only if ``turtle``."""
+        iri = self.c.iri
+        article = rows[0][2] if rows else ""  # rows of one article
+        bare, short = article[1:-1], iri(article) if turtle and rows else ""
+        out: list[tuple[bool, tuple[str, ...]]] = []
+        for s, entity, _, start, end, exact, rule in rows:
+            out.append((rule is not None, (s[1:-1], s, entity[1:-1], iri(entity) if turtle else "", bare, short,
+                                           str(start), str(end), exact, rule or "")))
+        return out
+
+    def render(self, name: str, values: list[tuple[bool, tuple[str, ...]]]) -> list[str]:
+        """The rows' text in format ``name`` (ntriples, turtle, json-ld), one string a row. (Their
+        N-Quads are their N-Triples with the graph put before each `` .\\n``: no term holds a line break.)"""
+        (fmt1, get1), (fmt0, get0) = self.formats[True][name], self.formats[False][name]
+        return [fmt1 % get1(v) if ruled else fmt0 % get0(v) for ruled, v in values]
+
+
 class _Renderer:
     """Renders pieces to text; holds the Turtle and JSON-LD IRI compactors (and their caches)."""
 
@@ -320,6 +397,7 @@ class _Renderer:
         self.compact = jsonld_compactor(jsonld_context())
         self.json = _JsonNodes(self.compact)
         self.names = set(names)
+        self.mentions = _MentionTemplates(self)
 
     def _quad_formats(self, piece: list[Quad], out: _Piece) -> None:
         """The formats written quad by quad, each graph apart, the same for any piece: its N-Quads and
@@ -357,26 +435,49 @@ class _Renderer:
         sec["trig"], sec["ntriples"], sec["turtle"] = t3 - t2, t4 - t3, t5 - t4
         return out
 
-    def article(self, piece: list[Quad]) -> _Rendered:
-        """Render one article graph. Its Turtle blocks are made once: TriG indents the same text (no
-        raw line break can occur inside a term: N-Triples escapes them), local subjects first."""
-        g = piece[0][3]
-        out = _Rendered(g, len(piece))
-        names, c, sec = self.names, self.c, out.seconds
-        self._quad_formats(piece, out)
+    def article(self, piece: list[Quad], rows: list[MentionRow] | None = None) -> _Rendered:
+        """Render one article graph: ``piece`` (sorted quads) and the mentions in ``rows``
+        (:meth:`kg.store.GraphPieces.article_parts`), which sort in one run among the piece's subjects.
+        Its Turtle blocks are made once: TriG indents the same text (no raw line break can occur inside
+        a term: N-Triples escapes them), local subjects first."""
+        names, c, templates = self.names, self.c, self.mentions
+        if rows and not templates.fits(rows):
+            piece, rows = sorted(piece + [q for row in rows for q in mention_quads(row)]), None
+        g = piece[0][3] if piece else rows[0][2] if rows else ""
+        # the piece before and after the mentions' run
+        cut = bisect_left(piece, (rows[0][0][: rows[0][0].rindex("/") + 1],)) if rows else len(piece)
+        before, after = piece[:cut], piece[cut:]
+        added = sum(6 if rule is None else 7 for *_, rule in rows) if rows else 0
+        out = _Rendered(g, len(piece) + added)
+        sec = out.seconds
+        t0 = time.thread_time()
+        values = templates.values(rows, "turtle" in names or "trig" in names) if rows else []
+        # the mentions' N-Triples; as N-Quads, with the graph before every " .\n" (no term holds a line break)
+        lines = "".join(templates.render("ntriples", values)) if values else ""
+        if "nquads" in names:
+            out.nq = "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in before] + [lines.replace(" .\n", f" {g} .\n")]
+                             + [f"{s} {p} {o} {q} .\n" for s, p, o, q in after]).encode()
+        t1 = time.thread_time()
+        if "json-ld" in names:
+            out.json = ",".join(self.json.render(before) + templates.render("json-ld", values)
+                                + self.json.render(after)).encode()
         t2 = time.thread_time()
+        sec["nquads"], sec["json-ld"] = t1 - t0, t2 - t1
         article = g[:-1]
-        local: list[tuple[str, str, str]] = []
-        for s, p, o, _ in piece:
-            if s == g or s.startswith(article) and s[len(article)] in "/#":
-                local.append((s, p, o))
-            else:
-                out.shared.append((s, p, o))
-        out.local = len(local)
+        local: tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]] = ([], [])
+        for part, quads in zip(local, (before, after), strict=True):
+            for s, p, o, _ in quads:
+                if s == g or s.startswith(article) and s[len(article)] in "/#":
+                    part.append((s, p, o))
+                else:
+                    out.shared.append((s, p, o))
+        out.local = len(local[0]) + len(local[1]) + added
         if "ntriples" in names:
-            out.nt = "".join([f"{s} {p} {o} .\n" for s, p, o in local]).encode()
+            out.nt = "".join([f"{s} {p} {o} .\n" for s, p, o in local[0]] + [lines]
+                             + [f"{s} {p} {o} .\n" for s, p, o in local[1]]).encode()
         t3 = time.thread_time()
-        ttl = "".join(_turtle_body(c, local)) if "turtle" in names or "trig" in names else ""
+        ttl = ("".join(_turtle_body(c, local[0])) + "".join(templates.render("turtle", values))
+               + "".join(_turtle_body(c, local[1]))) if "turtle" in names or "trig" in names else ""
         if "turtle" in names:
             out.ttl = ttl.encode()
         t4 = time.thread_time()
@@ -602,9 +703,9 @@ def _render_batch(bounds: tuple[int, int]) -> list[_Rendered]:
     out = []
     for i in range(*bounds):
         before = len(problems) if problems is not None else 0
-        piece = pieces.article(i)
-        if piece:
-            rendered = renderer.article(piece)
+        piece, rows = pieces.article_parts(i)
+        if piece or rows:
+            rendered = renderer.article(piece, rows)
             if problems is not None:
                 rendered.problems = problems[before:]
             out.append(rendered)
@@ -741,9 +842,9 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
             for item in pieces.shared_items():
                 yield renderer.shared(item, pieces.shared_piece(item)) if isinstance(item, tuple) else item
             for i in range(n):
-                piece = pieces.article(i)
-                if piece:
-                    yield renderer.article(piece)
+                piece, rows = pieces.article_parts(i)
+                if piece or rows:
+                    yield renderer.article(piece, rows)
         finally:
             aside.join()
         yield aside

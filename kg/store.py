@@ -49,8 +49,8 @@ from kg.iris import (
 from kg.models import Article, Entity, KnowledgeBase, PageMetadata, Quantity, Relation, ResolvedMention, Span
 from kg.spool import quantity_value
 
-__all__ = ["GraphPieces", "PROVENANCE_MODES", "Quad", "STORE_MARKER", "graph_chunks", "kb_quads", "literal",
-           "load_store", "nquad_line", "open_store"]
+__all__ = ["GraphPieces", "MentionRow", "PROVENANCE_MODES", "Quad", "STORE_MARKER", "graph_chunks", "kb_quads",
+           "literal", "load_store", "mention_quads", "nquad_line", "open_store"]
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +154,35 @@ def _decimal(value: Decimal) -> str:
     return f'"{format(value.normalize(), "f")}"^^{XSD.decimal}'
 
 
+# the literals of the small integers (offsets into an article, positions, counts), made once
+_SMALL = 1 << 13
+_INTS = [f'"{value}"^^{XSD.integer}' for value in range(_SMALL)]
+_NNIS = [f'"{value}"^^{XSD.nonNegativeInteger}' for value in range(_SMALL)]
+
+
 def _int(value: int) -> str:
-    return f'"{value}"^^{XSD.integer}'
+    return _INTS[value] if 0 <= value < _SMALL else f'"{value}"^^{XSD.integer}'
 
 
 def _nni(value: int) -> str:
-    return f'"{value}"^^{XSD.nonNegativeInteger}'
+    return _NNIS[value] if 0 <= value < _SMALL else f'"{value}"^^{XSD.nonNegativeInteger}'
+
+
+MentionRow = tuple[str, str, str, int, int, str, str | None]
+"""A mention in compact provenance, in its article's graph, before it is made quads (:func:`mention_quads`):
+(mention IRI term, entity IRI term, article IRI term (also the graph), start, end, ``kg:exact`` literal,
+``kg:rule`` literal or None). Renderers fill per-format templates from it (:class:`kg.export._Renderer`)."""
+
+
+def mention_quads(row: MentionRow) -> list[Quad]:
+    """The quads of a :data:`MentionRow`: its ``kg:Mention`` type, entity, article, offsets, quote, rule."""
+    s, entity, article, start, end, exact, rule = row
+    quads = [(s, RDF.type, KG.Mention, article), (s, KG.mentionOf, entity, article),
+             (s, KG.inArticle, article, article), (s, KG.start, _nni(start), article),
+             (s, KG.end, _nni(end), article), (s, KG.exact, exact, article)]
+    if rule is not None:
+        quads.append((s, KG.rule, rule, article))
+    return quads
 
 
 PROVENANCE_MODES = ("compact", "full")
@@ -182,6 +205,7 @@ class _Emitter:
         self.problems = problems
         self.base = base
         self.quads: list[Quad] = []
+        self.rows: list[MentionRow] | None = None  # when a list, mention() leaves its common case here
         self.entities_graph = f"<{graph_iri(base, 'entities')}>"
         self.curated_graph = f"<{graph_iri(base, 'curated')}>"
         self.sources_graph = f"<{graph_iri(base, 'sources')}>"
@@ -430,6 +454,15 @@ class _Emitter:
         article = self.article_term(m.article_id)
         s = mention_iri(self.base, m.article_id, m.span.start, m.span.end)
         node = f"<{s}>"
+        if not self.full and g == article:  # compact, in its article's graph: the common case, as a row
+            row = (node, entity, article, m.span.start, m.span.end, literal(m.surface),
+                   literal(m.rule) if m.rule else None)
+            if self.rows is not None:
+                self.rows.append(row)
+            else:
+                self.quads.extend(mention_quads(row))
+            add((article, SCHEMA.mentions, entity, g))
+            return
         add((node, RDF.type, KG.Mention, g))
         add((node, KG.mentionOf, entity, g))
         add((node, KG.inArticle, article, g))
@@ -687,6 +720,31 @@ class GraphPieces:
     def article(self, i: int) -> list[Quad]:
         """The graph of ``kb.articles[i]`` as one piece (its records read from ``kb.spool`` when the
         KnowledgeBase has one, else from its lists)."""
+        quads, rows = self.article_parts(i)
+        if rows:
+            quads = sorted(quads + [q for row in rows for q in mention_quads(row)])
+        return quads
+
+    def article_parts(self, i: int) -> tuple[list[Quad], list[MentionRow]]:
+        """The graph of ``kb.articles[i]`` as :meth:`article`'s piece without its common mentions, and
+        those mentions as :data:`MentionRow` sorted by IRI (their quads would sort in one run: no other
+        subject starts with ``<{article}/mention/``). If two rows share an IRI (a span named twice) or
+        one is of another article, every mention is in the piece and no row is given."""
+        e = self.emitter
+        e.rows = []
+        try:
+            quads = self._article_quads(i)
+            rows = e.rows
+        finally:
+            e.rows = None
+        rows.sort()
+        g = self.emitter.article_terms[self.kb.articles[i].id]
+        if any(rows[k][0] == rows[k + 1][0] for k in range(len(rows) - 1)) or any(row[2] != g for row in rows):
+            quads += [q for row in rows for q in mention_quads(row)]
+            rows = []
+        return sorted(set(quads)), rows
+
+    def _article_quads(self, i: int) -> list[Quad]:
         e = self.emitter
         article = self.kb.articles[i]
         e.quads = []
@@ -705,7 +763,7 @@ class GraphPieces:
             finally:
                 e.mention_spans = kept
         quads, e.quads = e.quads, []
-        return sorted(set(quads))
+        return quads
 
 
 def graph_chunks(kb: KnowledgeBase, base: str = DEFAULT_BASE, *, problems: list[str] | None = None,

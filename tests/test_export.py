@@ -192,3 +192,70 @@ def test_a_worker_that_dies_is_an_error_not_a_wait() -> None:
             procs.recv(1)
     finally:
         procs.kill()
+
+
+def test_mentions_from_templates_are_the_bytes_of_the_quads(sample_kb_built: KnowledgeBase, tmp_path: Path) -> None:
+    # GraphPieces give the renderer its articles' common mentions as rows (templates); a plain list of
+    # pieces goes quad by quad: every file is the same
+    kb = sample_kb_built
+    pieces = GraphPieces(kb, BASE)
+    rows = [pieces.article_parts(i)[1] for i in range(len(pieces))]
+    assert sum(map(len, rows)) > 100
+    rowed = write_graph_files(GraphPieces(kb, BASE), tmp_path / "rows", _prefixes(kb))
+    plain = write_graph_files(list(GraphPieces(kb, BASE)), tmp_path / "quads", _prefixes(kb))
+    assert (rowed.quads, rowed.triples) == (plain.quads, plain.triples)
+    for name, path in rowed.paths.items():
+        assert path.read_bytes() == plain.paths[name].read_bytes(), name
+
+
+def test_mention_templates_hold_for_awkward_values() -> None:
+    from kg.export import _Renderer
+    from kg.store import mention_quads
+
+    g = f"<{BASE}/article/p%201-a1>"
+    a = g[1:-1]
+    rows = [
+        # spans whose IRIs are prefixes of one another (1-2 sorts after 1-23 as a term), no rule, a quote
+        # with escapes, an entity IRI no prefix compacts (a "/" in its local part), a relation aside
+        (f"<{a}/mention/1-2>", f"<{BASE}/place/370831>", g, 1, 2, '"李\\"雷\\\\"', None),
+        (f"<{a}/mention/1-23>", f"<{BASE}/org/a/b>", g, 1, 23, '"县委\\n组织部"', '"org-head:委"'),
+        (f"<{a}/mention/10000-10004>", f"<{BASE}/person/%E6%9D%8E>", g, 10000, 10004, '"a%sb"', '"%(x)s"'),
+    ]
+    piece = sorted([
+        (g, "<https://schema.org/headline>", '"标题"@zh', g),
+        (g, "<https://schema.org/mentions>", f"<{BASE}/place/370831>", g),
+        (f"<{a}/quantity/5-8>", "<https://schema.org/unitText>", '"元"', g),
+        (f"<{BASE}/org/a/b>", "<https://schema.org/containedInPlace>", f"<{BASE}/place/370831>", g),
+        # subjects that sort before the mentions' run, one local and one shared
+        (f"<{a}/evidence/1-4>", "<https://kg.example.org/ns#exact>", '"泗水县"', g),
+        (f"<{BASE}/area/1>", "<https://schema.org/containedInPlace>", f"<{BASE}/place/370831>", g),
+    ])
+    quads = sorted(piece + [q for row in rows for q in mention_quads(row)])
+    prefixes = kg_prefixes(BASE, {"place", "org", "person"})
+    names = list(GRAPH_FILES)
+    templated = _Renderer(prefixes, names).article(piece, sorted(rows))
+    generic = _Renderer(prefixes, names).article(quads)
+    assert quads.index(piece[0]) < quads.index(mention_quads(rows[0])[0]) < quads.index(piece[-1])
+    for field in ("nq", "trig", "json", "nt", "ttl", "quads", "local", "shared"):
+        assert getattr(templated, field) == getattr(generic, field), field
+    assert b"/mention/1-23> a kg:Mention" in templated.ttl and b"org:a/b" not in templated.ttl
+    # a prefix for the mentions' namespace: Turtle would shorten their IRIs, so the rows go quad by quad
+    prefixes["m"] = f"{a}/mention/"
+    shortened = _Renderer(prefixes, names).article(piece, sorted(rows))
+    assert shortened.ttl == _Renderer(prefixes, names).article(quads).ttl
+    assert b"m:1-23 a kg:Mention" in shortened.ttl
+
+
+def test_a_span_named_twice_leaves_its_article_without_rows(sample_kb_built: KnowledgeBase) -> None:
+    kb = sample_kb_built.model_copy(deep=True)
+    first = kb.mentions[0]
+    twin = first.model_copy(deep=True)
+    twin.entity = next(k for k in kb.entities if k != first.entity)
+    kb.mentions.append(twin)
+    pieces = GraphPieces(kb, BASE)
+    i = next(i for i, art in enumerate(kb.articles) if art.id == first.mention.article_id)
+    quads, rows = pieces.article_parts(i)
+    assert rows == []
+    subject = f"<{BASE}/article/{first.mention.article_id}/mention/{first.mention.span.start}-{first.mention.span.end}>"
+    assert {o for s, p, o, _ in quads if s == subject and p.endswith("#mentionOf>")} == {
+        f"<{BASE}/{first.entity}>", f"<{BASE}/{twin.entity}>"}
