@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kg.rdf import _RDF_TYPE, _Compactor, _turtle_body, jsonld_compactor, jsonld_context
-from kg.store import XSD, GraphPieces, MentionRow, Quad, mention_quads
+from kg.store import XSD, GraphPieces, Quad, RecordRow, Shape, row_quads
 
 _XSD_STRING = "^^" + XSD.string
 
@@ -313,21 +313,22 @@ class _SharedRendered(_Piece):
     links: list[bytes] = field(default_factory=list)
 
 
-# Placeholders of a mention's values in its templates (_MentionTemplates): IRIs without a "/" or "#",
-# which no prefix compacts; numbers and literals that nothing else in a mention's text contains.
-_SLOT_IRIS = ("urn:kg-slot-subject", "urn:kg-slot-entity", "urn:kg-slot-article")
-_SLOT_START, _SLOT_END, _SLOT_EXACT, _SLOT_RULE = "1000001", "1000002", '"kg-slot-exact"', '"kg-slot-rule"'
-# where each placeholder's value sits in a row's values (_MentionTemplates.values): IRIs bare (N-Quads,
-# N-Triples, JSON-LD) or as Turtle writes them (compacted where a prefix fits)
-_BARE_SLOTS = {_SLOT_IRIS[0]: 0, _SLOT_IRIS[1]: 2, _SLOT_IRIS[2]: 4, _SLOT_START: 6, _SLOT_END: 7,
-               _SLOT_EXACT: 8, _SLOT_RULE: 9}
-_TURTLE_SLOTS = {f"<{_SLOT_IRIS[0]}>": 1, f"<{_SLOT_IRIS[1]}>": 3, f"<{_SLOT_IRIS[2]}>": 5, _SLOT_START: 6,
-                 _SLOT_END: 7, _SLOT_EXACT: 8, _SLOT_RULE: 9}
+_SUBJECT_SLOT = "urn:kg-slot-s"
+_IRI, _TYPED, _LANG, _PLAIN = range(4)  # kinds of object term (_kind)
 
 
-def _template(text: str, slots: dict[str, int]) -> tuple[str, Callable[[tuple[str, ...]], tuple[str, ...]]]:
+def _kind(term: str) -> int:
+    if term[0] == "<":
+        return _IRI
+    if term[-1] == '"':
+        return _PLAIN
+    return _TYPED if term[-1] == ">" else _LANG
+
+
+def _template(text: str, slots: dict[str, int], count: int) -> tuple[str, Callable[[tuple[str, ...]], Any]]:
     """``text`` as a ``%`` format and the getter of its values, in order, from a row's values: every
-    placeholder of ``slots`` (text → index in the values) becomes ``%s``."""
+    placeholder of ``slots`` (text → index in the values) becomes ``%s``. Raises RuntimeError unless
+    each of the ``count`` values is used."""
     order: list[int] = []
     pattern = re.compile("|".join(re.escape(k) for k in sorted(slots, key=len, reverse=True)))
 
@@ -336,57 +337,112 @@ def _template(text: str, slots: dict[str, int]) -> tuple[str, Callable[[tuple[st
         return "%s"
 
     fmt = pattern.sub(slot, text.replace("%", "%%"))
-    if len(order) < 2:
-        raise RuntimeError(f"a mention template has {len(order)} value(s): {text!r}")
+    if set(order) != set(range(count)):
+        raise RuntimeError(f"a record template does not use each of its {count} values once or more: {text!r}")
     return fmt, itemgetter(*order)
 
 
-class _MentionTemplates:
-    """A mention's text in every format (:data:`kg.store.MentionRow`), made from templates instead of
-    quad by quad: the same text, ~10× faster (a mention is 6–7 of an article's ~50 quads per mention).
+@dataclass
+class _Template:
+    """A record shape's text in N-Triples, Turtle and JSON-LD: ``%`` formats and the getters of their
+    values (:meth:`_RowTemplates.fill`), and where its objects are IRIs, typed literals and other literals."""
 
-    The templates are the generic renderers' own output for a mention whose values are placeholders
-    (:data:`_SLOT_IRIS` …), so they follow any change of those renderers. What a template assumes: a
-    mention's quads and their order do not depend on its values (one subject, seven fixed predicates;
-    two templates, with and without ``kg:rule``), and Turtle writes its IRI in full (no prefix ends
-    in ``/mention/``: :meth:`fits`)."""
+    nt: tuple[str, Callable[[tuple[str, ...]], Any]]
+    ttl: tuple[str, Callable[[tuple[str, ...]], Any]]
+    json: tuple[str, Callable[[tuple[str, ...]], Any]]
+    iris: tuple[int, ...]
+    typed: tuple[int, ...]
+    literals: tuple[int, ...]  # typed or language-tagged
+
+
+class _RowTemplates:
+    """The text of records given as rows (:data:`kg.store.RecordRow`: mentions, figures, relation
+    records), made from a template per shape instead of quad by quad: the same text, several times faster.
+
+    A shape's template is the generic renderers' own output for a record of that shape whose values
+    are placeholders (an IRI ``<urn:kg-slot-03>``, a literal ``"1000003"^^<datatype>`` or
+    ``"kg-slot-03"@zh``), made the first time the shape is met, so it follows any change of those
+    renderers; each format's slot takes a value as that format writes it (:meth:`fill`). What it
+    assumes: the order of a record's quads does not depend on its values (one subject; a predicate
+    twice only with IRIs that sort alike as terms and as JSON-LD text: rows are made so), every row
+    of a shape has objects of the same kinds (IRI, literal of one datatype or language) in the same
+    places, and Turtle writes the row's IRI in full (:meth:`fits`)."""
 
     def __init__(self, renderer: _Renderer) -> None:
-        self.c = renderer.c
-        subject, entity, article = (f"<{iri}>" for iri in _SLOT_IRIS)
-        self.formats: dict[bool, dict[str, tuple[str, Callable[[tuple[str, ...]], tuple[str, ...]]]]] = {}
-        for ruled in (True, False):
-            quads = sorted(mention_quads((subject, entity, article, int(_SLOT_START), int(_SLOT_END), _SLOT_EXACT,
-                                          _SLOT_RULE if ruled else None)))
-            triples = [(s, p, o) for s, p, o, _ in quads]
-            self.formats[ruled] = {
-                "ntriples": _template("".join(f"{s} {p} {o} .\n" for s, p, o in triples), _BARE_SLOTS),
-                "turtle": _template("".join(_turtle_body(self.c, triples)), _TURTLE_SLOTS),
-                "json-ld": _template(renderer.json.render(quads)[0], _BARE_SLOTS),
-            }
+        self.c, self.json = renderer.c, renderer.json
+        self.shapes: dict[Shape, _Template] = {}
 
-    def fits(self, rows: list[MentionRow]) -> bool:
-        """Whether Turtle writes these rows' IRIs in full (rows of one article: one namespace)."""
-        s = rows[0][0]
-        return self.c.by_ns.get(s[1 : s.rindex("/") + 1]) is None
+    def _make(self, shape: Shape, values: tuple[str, ...]) -> _Template:
+        kinds = [_kind(v) for v in values]
+        proto = []
+        for i, (kind, value) in enumerate(zip(kinds, values, strict=True), 1):
+            suffix = value[value.rindex('"') + 1 :] if kind != _IRI else ""
+            proto.append(f"<urn:kg-slot-{i:02d}>" if kind == _IRI else f'"10000{i:02d}"{suffix}' if kind == _TYPED
+                         else f'"kg-slot-{i:02d}"{suffix}')
+        subject = f"<{_SUBJECT_SLOT}>"
+        terms = [subject, *proto]
+        iris = tuple(i for i, kind in enumerate(kinds) if kind == _IRI)
+        typed = tuple(i for i, kind in enumerate(kinds) if kind == _TYPED)
+        literals = tuple(i for i, kind in enumerate(kinds) if kind in (_TYPED, _LANG))
+        # each placeholder as each format writes it (what fill() makes of a value)
+        nt_slots = {t: i for i, t in enumerate(terms)}
+        ttl_forms = list(terms)
+        for i in iris:
+            ttl_forms[i + 1] = self.c.iri(terms[i + 1])
+        for i in typed:
+            ttl_forms[i + 1] = self.c.term(terms[i + 1])
+        json_forms = [subject[1:-1], *proto]
+        for i in iris:
+            json_forms[i + 1] = proto[i][1:-1]
+        for i in literals:
+            json_forms[i + 1] = proto[i][: proto[i].rindex('"') + 1]
+        quads = sorted(row_quads((subject, shape, tuple(proto)), "<urn:kg-slot-graph>"))
+        triples = [(s, p, o) for s, p, o, _ in quads]
+        n = len(terms)
+        return _Template(_template("".join(f"{s} {p} {o} .\n" for s, p, o in triples), nt_slots, n),
+                         _template("".join(_turtle_body(self.c, triples)),
+                                   {t: i for i, t in enumerate(ttl_forms)}, n),
+                         _template(self.json.render(quads)[0], {t: i for i, t in enumerate(json_forms)}, n),
+                         iris, typed, literals)
 
-    def values(self, rows: list[MentionRow], turtle: bool) -> list[tuple[bool, tuple[str, ...]]]:
-        """Each row's (has a rule, values: subject bare and as Turtle writes it, entity and article
-        alike, start, end, quote, rule); the Turtle forms only if ``turtle``."""
-        iri = self.c.iri
-        article = rows[0][2] if rows else ""  # rows of one article
-        bare, short = article[1:-1], iri(article) if turtle and rows else ""
-        out: list[tuple[bool, tuple[str, ...]]] = []
-        for s, entity, _, start, end, exact, rule in rows:
-            out.append((rule is not None, (s[1:-1], s, entity[1:-1], iri(entity) if turtle else "", bare, short,
-                                           str(start), str(end), exact, rule or "")))
+    def fits(self, rows: list[RecordRow]) -> list[bool]:
+        """Whether Turtle writes each row's IRI in full (no prefix is its namespace)."""
+        out, last, fit = [], "", True
+        for row in rows:
+            s = row[0]
+            ns = s[1 : max(s.rfind("/"), s.rfind("#")) + 1]
+            if ns != last:
+                last, fit = ns, self.c.by_ns.get(ns) is None
+            out.append(fit)
         return out
 
-    def render(self, name: str, values: list[tuple[bool, tuple[str, ...]]]) -> list[str]:
-        """The rows' text in format ``name`` (ntriples, turtle, json-ld), one string a row. (Their
-        N-Quads are their N-Triples with the graph put before each `` .\\n``: no term holds a line break.)"""
-        (fmt1, get1), (fmt0, get0) = self.formats[True][name], self.formats[False][name]
-        return [fmt1 % get1(v) if ruled else fmt0 % get0(v) for ruled, v in values]
+    def fill(self, rows: list[RecordRow], turtle: bool) -> list[tuple[_Template, tuple[str, ...], tuple[str, ...],
+                                                                    tuple[str, ...]]]:
+        """Each row's template and values, subject first: as N-Triples writes them (the terms), as
+        JSON-LD does (IRIs without brackets, literals without datatype or language) and as Turtle
+        does (IRIs and datatypes compacted where a prefix fits; only if ``turtle``)."""
+        iri, term, shapes = self.c.iri, self.c.term, self.shapes
+        out = []
+        for s, shape, values in rows:
+            t = shapes.get(shape)
+            if t is None:
+                t = shapes[shape] = self._make(shape, values)
+            json = list(values)
+            for i in t.iris:
+                json[i] = json[i][1:-1]
+            for i in t.literals:
+                v = json[i]
+                json[i] = v[: v.rindex('"') + 1]
+            short: tuple[str, ...] = ()
+            if turtle:
+                ttl = list(values)
+                for i in t.iris:
+                    ttl[i] = iri(ttl[i])
+                for i in t.typed:
+                    ttl[i] = term(ttl[i])
+                short = (s, *ttl)
+            out.append((t, (s, *values), (s[1:-1], *json), short))
+        return out
 
 
 class _Renderer:
@@ -397,7 +453,7 @@ class _Renderer:
         self.compact = jsonld_compactor(jsonld_context())
         self.json = _JsonNodes(self.compact)
         self.names = set(names)
-        self.mentions = _MentionTemplates(self)
+        self.rows = _RowTemplates(self)
 
     def _quad_formats(self, piece: list[Quad], out: _Piece) -> None:
         """The formats written quad by quad, each graph apart, the same for any piece: its N-Quads and
@@ -435,49 +491,77 @@ class _Renderer:
         sec["trig"], sec["ntriples"], sec["turtle"] = t3 - t2, t4 - t3, t5 - t4
         return out
 
-    def article(self, piece: list[Quad], rows: list[MentionRow] | None = None) -> _Rendered:
-        """Render one article graph: ``piece`` (sorted quads) and the mentions in ``rows``
-        (:meth:`kg.store.GraphPieces.article_parts`), which sort in one run among the piece's subjects.
+    def article(self, piece: list[Quad], rows: list[RecordRow] | None = None) -> _Rendered:
+        """Render one article graph: ``piece`` (sorted quads, not empty) and the records in ``rows``
+        (sorted by IRI, none of them a subject in ``piece``: :meth:`kg.store.GraphPieces.article_parts`).
         Its Turtle blocks are made once: TriG indents the same text (no raw line break can occur inside
         a term: N-Triples escapes them), local subjects first."""
-        names, c, templates = self.names, self.c, self.mentions
-        if rows and not templates.fits(rows):
-            piece, rows = sorted(piece + [q for row in rows for q in mention_quads(row)]), None
-        g = piece[0][3] if piece else rows[0][2] if rows else ""
-        # the piece before and after the mentions' run
-        cut = bisect_left(piece, (rows[0][0][: rows[0][0].rindex("/") + 1],)) if rows else len(piece)
-        before, after = piece[:cut], piece[cut:]
-        added = sum(6 if rule is None else 7 for *_, rule in rows) if rows else 0
+        names, c, templates = self.names, self.c, self.rows
+        g = piece[0][3]
+        if rows:
+            fits = templates.fits(rows)
+            if not all(fits):
+                piece = sorted(piece + [q for row, fit in zip(rows, fits, strict=True) if not fit
+                                        for q in row_quads(row, g)])
+                rows = [row for row, fit in zip(rows, fits, strict=True) if fit]
+        # the piece cut where rows come between its subjects: (True, rows) and (False, quads) in order
+        parts: list[tuple[bool, Any]] = []
+        pos, run = 0, list[RecordRow]()
+        for row in rows or ():
+            k = bisect_left(piece, (row[0],), pos)
+            if k > pos:
+                if run:
+                    parts.append((True, run))
+                    run = []
+                parts.append((False, piece[pos:k]))
+                pos = k
+            run.append(row)
+        if run:
+            parts.append((True, run))
+        if pos < len(piece):
+            parts.append((False, piece[pos:]))
+        added = sum(len(row[1]) for row in rows) if rows else 0
         out = _Rendered(g, len(piece) + added)
         sec = out.seconds
         t0 = time.thread_time()
-        values = templates.values(rows, "turtle" in names or "trig" in names) if rows else []
-        # the mentions' N-Triples; as N-Quads, with the graph before every " .\n" (no term holds a line break)
-        lines = "".join(templates.render("ntriples", values)) if values else ""
+        turtle = "turtle" in names or "trig" in names
+        filled = [templates.fill(items, turtle) if is_rows else [] for is_rows, items in parts]
+        # the rows' N-Triples; as N-Quads, with the graph before every " .\n" (no term holds a line break)
+        lines = ["".join([t.nt[0] % t.nt[1](terms) for t, terms, _, _ in rows_filled]) for rows_filled in filled]
         if "nquads" in names:
-            out.nq = "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in before] + [lines.replace(" .\n", f" {g} .\n")]
-                             + [f"{s} {p} {o} {q} .\n" for s, p, o, q in after]).encode()
+            tail = f" {g} .\n"
+            out.nq = "".join([lines[k].replace(" .\n", tail) if is_rows else
+                              "".join([f"{s} {p} {o} {q} .\n" for s, p, o, q in items])
+                              for k, (is_rows, items) in enumerate(parts)]).encode()
         t1 = time.thread_time()
         if "json-ld" in names:
-            out.json = ",".join(self.json.render(before) + templates.render("json-ld", values)
-                                + self.json.render(after)).encode()
+            nodes: list[str] = []
+            for k, (is_rows, items) in enumerate(parts):
+                nodes += ([t.json[0] % t.json[1](json) for t, _, json, _ in filled[k]] if is_rows
+                          else self.json.render(items))
+            out.json = ",".join(nodes).encode()
         t2 = time.thread_time()
         sec["nquads"], sec["json-ld"] = t1 - t0, t2 - t1
         article = g[:-1]
-        local: tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]] = ([], [])
-        for part, quads in zip(local, (before, after), strict=True):
-            for s, p, o, _ in quads:
-                if s == g or s.startswith(article) and s[len(article)] in "/#":
-                    part.append((s, p, o))
-                else:
-                    out.shared.append((s, p, o))
-        out.local = len(local[0]) + len(local[1]) + added
+        local: list[list[tuple[str, str, str]]] = []
+        for is_rows, items in parts:
+            mine: list[tuple[str, str, str]] = []
+            if not is_rows:
+                for s, p, o, _ in items:
+                    if s == g or s.startswith(article) and s[len(article)] in "/#":
+                        mine.append((s, p, o))
+                    else:
+                        out.shared.append((s, p, o))
+            local.append(mine)
+        out.local = sum(map(len, local)) + added
         if "ntriples" in names:
-            out.nt = "".join([f"{s} {p} {o} .\n" for s, p, o in local[0]] + [lines]
-                             + [f"{s} {p} {o} .\n" for s, p, o in local[1]]).encode()
+            out.nt = "".join([lines[k] if is_rows else "".join([f"{s} {p} {o} .\n" for s, p, o in local[k]])
+                              for k, (is_rows, _) in enumerate(parts)]).encode()
         t3 = time.thread_time()
-        ttl = ("".join(_turtle_body(c, local[0])) + "".join(templates.render("turtle", values))
-               + "".join(_turtle_body(c, local[1]))) if "turtle" in names or "trig" in names else ""
+        ttl = ""
+        if "turtle" in names or "trig" in names:
+            ttl = "".join(["".join([t.ttl[0] % t.ttl[1](short) for t, _, _, short in filled[k]]) if is_rows
+                           else "".join(_turtle_body(c, local[k])) for k, (is_rows, _) in enumerate(parts)])
         if "turtle" in names:
             out.ttl = ttl.encode()
         t4 = time.thread_time()

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import cached_property
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,8 @@ from kg.iris import (
 from kg.models import Article, Entity, KnowledgeBase, PageMetadata, Quantity, Relation, ResolvedMention, Span
 from kg.spool import quantity_value
 
-__all__ = ["GraphPieces", "MentionRow", "PROVENANCE_MODES", "Quad", "STORE_MARKER", "graph_chunks", "kb_quads",
-           "literal", "load_store", "mention_quads", "nquad_line", "open_store"]
+__all__ = ["GraphPieces", "PROVENANCE_MODES", "Quad", "RecordRow", "STORE_MARKER", "Shape", "graph_chunks",
+           "kb_quads", "literal", "load_store", "nquad_line", "open_store", "row_quads"]
 
 log = logging.getLogger(__name__)
 
@@ -168,22 +169,28 @@ def _nni(value: int) -> str:
     return _NNIS[value] if 0 <= value < _SMALL else f'"{value}"^^{XSD.nonNegativeInteger}'
 
 
-MentionRow = tuple[str, str, str, int, int, str, str | None]
-"""A mention in compact provenance, in its article's graph, before it is made quads (:func:`mention_quads`):
-(mention IRI term, entity IRI term, article IRI term (also the graph), start, end, ``kg:exact`` literal,
-``kg:rule`` literal or None). Renderers fill per-format templates from it (:class:`kg.export._Renderer`)."""
+Shape = tuple[str, ...]
+"""What a record row states: its class (the object of its one ``rdf:type``), then the predicates of
+its other statements, in the order of :data:`RecordRow`'s values. A predicate comes twice only with
+IRIs in the order their quads and their JSON-LD values sort in (:meth:`_Emitter.relation_record`)."""
+
+RecordRow = tuple[str, Shape, tuple[str, ...]]
+"""A record of an article's own graph (a mention, a figure …) before it is made quads
+(:func:`row_quads`): (its IRI term, :data:`Shape`, the object terms of the shape's predicates).
+Renderers fill per-format templates from rows (:class:`kg.export._Renderer`): every row of a shape
+has objects of the same kinds (IRI, literal of one datatype or language) in the same places."""
 
 
-def mention_quads(row: MentionRow) -> list[Quad]:
-    """The quads of a :data:`MentionRow`: its ``kg:Mention`` type, entity, article, offsets, quote, rule."""
-    s, entity, article, start, end, exact, rule = row
-    quads = [(s, RDF.type, KG.Mention, article), (s, KG.mentionOf, entity, article),
-             (s, KG.inArticle, article, article), (s, KG.start, _nni(start), article),
-             (s, KG.end, _nni(end), article), (s, KG.exact, exact, article)]
-    if rule is not None:
-        quads.append((s, KG.rule, rule, article))
+def row_quads(row: RecordRow, graph: str) -> list[Quad]:
+    """The quads in ``graph`` of a :data:`RecordRow`: its type, then one per predicate of its shape."""
+    s, shape, values = row
+    quads = [(s, RDF.type, shape[0], graph)]
+    quads += [(s, p, o, graph) for p, o in zip(shape[1:], values, strict=True)]
     return quads
 
+
+_MENTION: Shape = (KG.Mention, KG.mentionOf, KG.inArticle, KG.start, KG.end, KG.exact)
+_MENTION_RULED: Shape = (*_MENTION, KG.rule)
 
 PROVENANCE_MODES = ("compact", "full")
 """How spans are written: ``compact`` puts ``kg:start``, ``kg:end`` (character offsets into the
@@ -205,7 +212,9 @@ class _Emitter:
         self.problems = problems
         self.base = base
         self.quads: list[Quad] = []
-        self.rows: list[MentionRow] | None = None  # when a list, mention() leaves its common case here
+        self.shapes: dict[Shape, Shape] = {}  # one tuple per shape (rows share it)
+        self.rows_graph = ""  # the article graph whose records go to rows
+        self.rows: list[RecordRow] | None = None  # when a list, records of an article's graph go here (row())
         self.entities_graph = f"<{graph_iri(base, 'entities')}>"
         self.curated_graph = f"<{graph_iri(base, 'curated')}>"
         self.sources_graph = f"<{graph_iri(base, 'sources')}>"
@@ -245,6 +254,13 @@ class _Emitter:
         log.warning("kg.rdf: %s", message)
         if self.problems is not None:
             self.problems.append(f"rdf: {message}")
+
+    def row(self, node: str, shape: Shape, values: tuple[str, ...], g: str) -> None:
+        """A record in its article's graph ``g``: a row if :attr:`rows` takes those of ``g``, else its quads."""
+        if self.rows is not None and g == self.rows_graph:
+            self.rows.append((node, shape, values))
+        else:
+            self.quads += row_quads((node, shape, values), g)
 
     def entity_term(self, key: str) -> str:
         term = self.entity_terms.get(key)
@@ -455,12 +471,11 @@ class _Emitter:
         s = mention_iri(self.base, m.article_id, m.span.start, m.span.end)
         node = f"<{s}>"
         if not self.full and g == article:  # compact, in its article's graph: the common case, as a row
-            row = (node, entity, article, m.span.start, m.span.end, literal(m.surface),
-                   literal(m.rule) if m.rule else None)
-            if self.rows is not None:
-                self.rows.append(row)
+            start, end, exact = _nni(m.span.start), _nni(m.span.end), literal(m.surface)
+            if m.rule:
+                self.row(node, _MENTION_RULED, (entity, article, start, end, exact, literal(m.rule)), g)
             else:
-                self.quads.extend(mention_quads(row))
+                self.row(node, _MENTION, (entity, article, start, end, exact), g)
             add((article, SCHEMA.mentions, entity, g))
             return
         add((node, RDF.type, KG.Mention, g))
@@ -478,38 +493,54 @@ class _Emitter:
             add((article, SCHEMA.mentions, entity, g))
 
     def quantity(self, q: Quantity) -> None:
-        add = self.quads.append
         g = self.article_graph(q.article_id)
         article = self.article_term(q.article_id)
         s = quantity_iri(self.base, q.article_id, q.span.start, q.span.end)
         node = f"<{s}>"
+        recipients = getattr(q, "recipients", None) or []
+        if not self.full and g == article and len(recipients) < 2:  # the common case, as a row
+            predicates, values = [SCHEMA.QuantitativeValue], []
+            for p, o in self.quantity_statements(q, recipients):
+                predicates.append(p)
+                values.append(o)
+            predicates += (KG.inArticle, KG.start, KG.end, KG.exact)
+            values += (article, _nni(q.span.start), _nni(q.span.end), literal(q.surface))
+            self.row(node, self.shapes.setdefault(tuple(predicates), tuple(predicates)), tuple(values), g)
+            return
+        add = self.quads.append
         add((node, RDF.type, SCHEMA.QuantitativeValue, g))
-        if q.value is not None:
-            add((node, SCHEMA.value, _decimal(q.value), g))
-        if q.min_value is not None:
-            add((node, SCHEMA.minValue, _decimal(q.min_value), g))
-        if q.max_value is not None:
-            add((node, SCHEMA.maxValue, _decimal(q.max_value), g))
-        add((node, SCHEMA.unitText, literal(q.unit), g))
-        if q.unit in UNIT_CODES:
-            add((node, SCHEMA.unitCode, literal(UNIT_CODES[q.unit]), g))
-        add((node, KG.qualifier, literal(q.qualifier), g))
-        if q.measures:
-            add((node, KG.measures, literal(q.measures, ZH), g))
-        if q.subject:
-            about = self.node(q.subject)
-            if about is not None:
-                add((node, KG.about, about, g))
-        for key in getattr(q, "recipients", None) or []:
-            recipient = self.node(key)
-            if recipient is not None:
-                add((node, KG.recipient, recipient, g))
+        for p, o in self.quantity_statements(q, recipients):
+            add((node, p, o, g))
         add((node, KG.inArticle, article, g))
         target = self.span(g, s, q.article_id, q.span, q.surface)
         if target is not None:
             add((node, PROV.wasDerivedFrom, article, g))
             add((node, KG.evidence, target, g))
             add((node, PROV.wasDerivedFrom, target, g))
+
+    def quantity_statements(self, q: Quantity, recipients: list[str]) -> Iterator[tuple[str, str]]:
+        """(predicate, object) of a figure's value, unit, qualifier, what it measures, what it is about
+        and who receives it."""
+        if q.value is not None:
+            yield SCHEMA.value, _decimal(q.value)
+        if q.min_value is not None:
+            yield SCHEMA.minValue, _decimal(q.min_value)
+        if q.max_value is not None:
+            yield SCHEMA.maxValue, _decimal(q.max_value)
+        yield SCHEMA.unitText, literal(q.unit)
+        if q.unit in UNIT_CODES:
+            yield SCHEMA.unitCode, literal(UNIT_CODES[q.unit])
+        yield KG.qualifier, literal(q.qualifier)
+        if q.measures:
+            yield KG.measures, literal(q.measures, ZH)
+        if q.subject:
+            about = self.node(q.subject)
+            if about is not None:
+                yield KG.about, about
+        for key in recipients:
+            recipient = self.node(key)
+            if recipient is not None:
+                yield KG.recipient, recipient
 
     def records(self, mentions: Iterable[ResolvedMention], quantities: Iterable[Quantity],
                 relations: Iterable[Relation]) -> None:
@@ -550,6 +581,9 @@ class _Emitter:
             s = graph_statement_iri(self.base, "curated" if curated else "entities", r.subject, r.predicate,
                                     r.object)
         node = f"<{s}>"
+        if in_article and not self.full and g == self.article_term(r.article_id or ""):  # the common case
+            self.relation_record(r, node, (subject, predicate, obj), g)
+            return
         add((node, RDF.type, RDF.Statement, g))
         add((node, RDF.subject, subject, g))
         add((node, RDF.predicate, predicate, g))
@@ -573,6 +607,39 @@ class _Emitter:
                 add((node, PROV.wasDerivedFrom, target, g))
             for mention in self.supporting_mentions(r.article_id, (r.subject, r.object), r.evidence):
                 add((node, PROV.wasDerivedFrom, mention, g))
+
+    def relation_record(self, r: Relation, node: str, spo: tuple[str, str, str], article: str) -> None:
+        """The record of a relation read in ``article`` (compact provenance): a row if the order of its
+        quads does not depend on its values (at most two supporting mentions, neither IRI the start of
+        the other: JSON-LD sorts ``{"@id": …}`` as text), else its quads."""
+        predicates, values = [RDF.Statement, RDF.subject, RDF.predicate, RDF.object], list(spo)
+        if r.rule:
+            predicates.append(KG.rule)
+            values.append(literal(r.rule))
+        if r.predicate == MERGE_CANDIDATE:
+            predicates.append(KG.evidence)
+            values.append(literal(self.merge_evidence(r)))
+        predicates.append(KG.inArticle)
+        values.append(article)
+        fixed = True
+        if r.evidence is not None:
+            span = r.evidence
+            predicates += (KG.start, KG.end, KG.exact)
+            text = self.articles[r.article_id or ""].text
+            values += (_nni(span.start), _nni(span.end), literal(text[span.start : span.end]))
+            support = sorted(set(self.supporting_mentions(r.article_id or "", (r.subject, r.object), span)))
+            predicates += [PROV.wasDerivedFrom] * len(support)
+            values += support
+            if len(support) == 2:
+                a, b = support[0][:-1], support[1][:-1]
+                fixed = not (a.startswith(b) or b.startswith(a))
+            else:
+                fixed = len(support) < 2
+        row = (node, self.shapes.setdefault(tuple(predicates), tuple(predicates)), tuple(values))
+        if fixed:
+            self.row(*row, article)
+        else:
+            self.quads += row_quads(row, article)
 
     def merge_evidence(self, r: Relation) -> str:
         row = self.merge_rows.get((r.subject, r.object))
@@ -722,26 +789,27 @@ class GraphPieces:
         KnowledgeBase has one, else from its lists)."""
         quads, rows = self.article_parts(i)
         if rows:
-            quads = sorted(quads + [q for row in rows for q in mention_quads(row)])
+            g = self.emitter.article_terms[self.kb.articles[i].id]
+            quads = sorted(quads + [q for row in rows for q in row_quads(row, g)])
         return quads
 
-    def article_parts(self, i: int) -> tuple[list[Quad], list[MentionRow]]:
-        """The graph of ``kb.articles[i]`` as :meth:`article`'s piece without its common mentions, and
-        those mentions as :data:`MentionRow` sorted by IRI (their quads would sort in one run: no other
-        subject starts with ``<{article}/mention/``). If two rows share an IRI (a span named twice) or
-        one is of another article, every mention is in the piece and no row is given."""
+    def article_parts(self, i: int) -> tuple[list[Quad], list[RecordRow]]:
+        """The graph of ``kb.articles[i]`` as :meth:`article`'s piece less its common records (mentions,
+        figures, relation records), and those records as :data:`RecordRow` sorted by IRI. Rows that share an IRI (a span
+        named twice) are given as quads, so that no subject is both in a row and in the piece."""
         e = self.emitter
-        e.rows = []
+        g = e.article_terms[self.kb.articles[i].id]
+        e.rows, e.rows_graph = [], g
         try:
             quads = self._article_quads(i)
             rows = e.rows
         finally:
             e.rows = None
-        rows.sort()
-        g = self.emitter.article_terms[self.kb.articles[i].id]
-        if any(rows[k][0] == rows[k + 1][0] for k in range(len(rows) - 1)) or any(row[2] != g for row in rows):
-            quads += [q for row in rows for q in mention_quads(row)]
-            rows = []
+        rows.sort(key=itemgetter(0))
+        if any(rows[k][0] == rows[k + 1][0] for k in range(len(rows) - 1)):
+            twice = {rows[k][0] for k in range(len(rows) - 1) if rows[k][0] == rows[k + 1][0]}
+            quads += [q for row in rows if row[0] in twice for q in row_quads(row, g)]
+            rows = [row for row in rows if row[0] not in twice]
         return sorted(set(quads)), rows
 
     def _article_quads(self, i: int) -> list[Quad]:

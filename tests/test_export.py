@@ -16,7 +16,7 @@ from kg.export import GRAPH_FILES, write_graph_files
 from kg.models import KnowledgeBase, Relation, Span
 from kg.pipeline import build_kb, sample_kb
 from kg.rdf import kg_prefixes, quiet_rdflib
-from kg.store import CURATED_RULE_PREFIX, GraphPieces, Quad
+from kg.store import CURATED_RULE_PREFIX, GraphPieces, Quad, row_quads
 
 BASE = "https://kg.example.org/id"
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
@@ -208,45 +208,60 @@ def test_mentions_from_templates_are_the_bytes_of_the_quads(sample_kb_built: Kno
         assert path.read_bytes() == plain.paths[name].read_bytes(), name
 
 
-def test_mention_templates_hold_for_awkward_values() -> None:
+def test_record_templates_hold_for_awkward_values() -> None:
     from kg.export import _Renderer
-    from kg.store import mention_quads
+    from kg.store import KG, PROV, RDF, SCHEMA, row_quads
 
     g = f"<{BASE}/article/p%201-a1>"
     a = g[1:-1]
+    nni = "^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>"
+    mention = (KG.Mention, KG.mentionOf, KG.inArticle, KG.start, KG.end, KG.exact)
+    figure = (SCHEMA.QuantitativeValue, SCHEMA.value, SCHEMA.unitText, KG.measures, KG.about, KG.inArticle)
     rows = [
-        # spans whose IRIs are prefixes of one another (1-2 sorts after 1-23 as a term), no rule, a quote
-        # with escapes, an entity IRI no prefix compacts (a "/" in its local part), a relation aside
-        (f"<{a}/mention/1-2>", f"<{BASE}/place/370831>", g, 1, 2, '"李\\"雷\\\\"', None),
-        (f"<{a}/mention/1-23>", f"<{BASE}/org/a/b>", g, 1, 23, '"县委\\n组织部"', '"org-head:委"'),
-        (f"<{a}/mention/10000-10004>", f"<{BASE}/person/%E6%9D%8E>", g, 10000, 10004, '"a%sb"', '"%(x)s"'),
+        # spans whose IRIs are prefixes of one another (1-2 sorts after 1-23 as a term), a quote with
+        # escapes, an entity IRI no prefix compacts (a "/" in its local part), "%" in values
+        (f"<{a}/mention/1-2>", mention, (f"<{BASE}/place/370831>", g, f'"1"{nni}', f'"2"{nni}', '"李\\"雷\\\\"')),
+        (f"<{a}/mention/1-23>", (*mention, KG.rule),
+         (f"<{BASE}/org/a/b>", g, f'"1"{nni}', f'"23"{nni}', '"县委\\n组织部"', '"org-head:委"')),
+        (f"<{a}/mention/10000-10004>", (*mention, KG.rule),
+         (f"<{BASE}/person/%E6%9D%8E>", g, f'"10000"{nni}', f'"10004"{nni}', '"a%sb"', '"%(x)s"')),
+        # a figure: a decimal, a language-tagged literal, the article as what it is about
+        (f"<{a}/quantity/5-8>", figure,
+         ('"25.5"^^<http://www.w3.org/2001/XMLSchema#decimal>', '"元"', '"资金"@zh', g, g)),
+        # a relation's record: a predicate twice, its IRIs in order
+        (f"<{a}/relation/about-1>", (RDF.Statement, RDF.subject, RDF.predicate, RDF.object, KG.inArticle,
+                                     PROV.wasDerivedFrom, PROV.wasDerivedFrom),
+         (g, SCHEMA.about, f"<{BASE}/place/370831>", g, f"<{a}/mention/1-2>", f"<{a}/mention/10000-10004>")),
     ]
     piece = sorted([
         (g, "<https://schema.org/headline>", '"标题"@zh', g),
         (g, "<https://schema.org/mentions>", f"<{BASE}/place/370831>", g),
-        (f"<{a}/quantity/5-8>", "<https://schema.org/unitText>", '"元"', g),
+        (f"<{a}/quantity/5-8#x>", "<https://schema.org/unitText>", '"元"', g),  # between two rows
         (f"<{BASE}/org/a/b>", "<https://schema.org/containedInPlace>", f"<{BASE}/place/370831>", g),
-        # subjects that sort before the mentions' run, one local and one shared
+        # subjects that sort before the rows, one local and one shared
         (f"<{a}/evidence/1-4>", "<https://kg.example.org/ns#exact>", '"泗水县"', g),
         (f"<{BASE}/area/1>", "<https://schema.org/containedInPlace>", f"<{BASE}/place/370831>", g),
     ])
-    quads = sorted(piece + [q for row in rows for q in mention_quads(row)])
+    rows.sort()
+    quads = sorted(piece + [q for row in rows for q in row_quads(row, g)])
     prefixes = kg_prefixes(BASE, {"place", "org", "person"})
     names = list(GRAPH_FILES)
-    templated = _Renderer(prefixes, names).article(piece, sorted(rows))
+    templated = _Renderer(prefixes, names).article(piece, rows)
     generic = _Renderer(prefixes, names).article(quads)
-    assert quads.index(piece[0]) < quads.index(mention_quads(rows[0])[0]) < quads.index(piece[-1])
+    assert quads.index(piece[0]) < quads.index(row_quads(rows[0], g)[0]) < quads.index(piece[-1])
     for field in ("nq", "trig", "json", "nt", "ttl", "quads", "local", "shared"):
         assert getattr(templated, field) == getattr(generic, field), field
     assert b"/mention/1-23> a kg:Mention" in templated.ttl and b"org:a/b" not in templated.ttl
-    # a prefix for the mentions' namespace: Turtle would shorten their IRIs, so the rows go quad by quad
+    assert b'"25.5"^^xsd:decimal' in templated.ttl and b'"@value": "25.5"' in templated.json
+    assert b"prov:wasDerivedFrom <" in templated.ttl and b'"prov:wasDerivedFrom": [{"@id": ' in templated.json
+    # a prefix for the mentions' namespace: Turtle would shorten their IRIs, so those rows go quad by quad
     prefixes["m"] = f"{a}/mention/"
-    shortened = _Renderer(prefixes, names).article(piece, sorted(rows))
+    shortened = _Renderer(prefixes, names).article(piece, rows)
     assert shortened.ttl == _Renderer(prefixes, names).article(quads).ttl
     assert b"m:1-23 a kg:Mention" in shortened.ttl
 
 
-def test_a_span_named_twice_leaves_its_article_without_rows(sample_kb_built: KnowledgeBase) -> None:
+def test_a_span_named_twice_is_given_as_quads_not_rows(sample_kb_built: KnowledgeBase) -> None:
     kb = sample_kb_built.model_copy(deep=True)
     first = kb.mentions[0]
     twin = first.model_copy(deep=True)
@@ -255,7 +270,29 @@ def test_a_span_named_twice_leaves_its_article_without_rows(sample_kb_built: Kno
     pieces = GraphPieces(kb, BASE)
     i = next(i for i, art in enumerate(kb.articles) if art.id == first.mention.article_id)
     quads, rows = pieces.article_parts(i)
-    assert rows == []
     subject = f"<{BASE}/article/{first.mention.article_id}/mention/{first.mention.span.start}-{first.mention.span.end}>"
+    assert subject not in {row[0] for row in rows} and len(rows) > 10  # the article's other records stay rows
     assert {o for s, p, o, _ in quads if s == subject and p.endswith("#mentionOf>")} == {
         f"<{BASE}/{first.entity}>", f"<{BASE}/{twin.entity}>"}
+    assert any("/quantity/" in row[0] for row in rows)
+
+
+@pytest.mark.parametrize(("spans", "as_row"), [(((1, 2), (5, 9)), True), (((1, 2), (1, 23)), False)])
+def test_a_relation_record_is_a_row_unless_its_supporting_iris_nest(sample_kb_built: KnowledgeBase,
+                                                                  spans: tuple[tuple[int, int], ...],
+                                                                  as_row: bool) -> None:
+    # .../mention/1-2 and .../mention/1-23: "<…1-23>" sorts first as a term, "…1-2" first as JSON-LD text
+    kb = sample_kb_built
+    e = GraphPieces(kb, BASE).emitter
+    article = kb.articles[0].id
+    subject, obj = sorted(kb.entities)[:2]
+    e.mention_spans = {(article, key): [Span(start=a, end=b)]
+                       for key, (a, b) in zip((subject, obj), spans, strict=True)}
+    g = e.article_terms[article]
+    e.quads, e.rows, e.rows_graph = [], [], g
+    e.relation(Relation(subject=subject, predicate="about", object=obj, article_id=article,
+                        evidence=Span(start=0, end=30), rule="test"))
+    support = {o for _, p, o, _ in e.quads + [q for row in e.rows for q in row_quads(row, g)]
+               if p == "<http://www.w3.org/ns/prov#wasDerivedFrom>"}
+    assert support == {f"<{g[1:-1]}/mention/{a}-{b}>" for a, b in spans}
+    assert len(e.rows) == (1 if as_row else 0)
