@@ -502,6 +502,8 @@ class _Renderer:
         Its Turtle blocks are made once: TriG indents the same text (no raw line break can occur inside
         a term: N-Triples escapes them), local subjects first."""
         names, c, templates = self.names, self.c, self.rows
+        if not piece:  # an article graph holds its article's node: the rows' graph comes from it
+            raise ValueError("an article piece without quads (its article node's are always there)")
         g = piece[0][3]
         if rows:
             fits = templates.fits(rows)
@@ -532,7 +534,8 @@ class _Renderer:
         turtle = "turtle" in names or "trig" in names
         filled = [templates.fill(items, turtle) if is_rows else [] for is_rows, items in parts]
         # the rows' N-Triples; as N-Quads, with the graph before every " .\n" (no term holds a line break)
-        lines = ["".join([t.nt[0] % t.nt[1](terms) for t, terms, _, _ in rows_filled]) for rows_filled in filled]
+        lines = ["".join([t.nt[0] % t.nt[1](terms) for t, terms, _, _ in rows_filled]) for rows_filled in filled
+                 ] if "nquads" in names or "ntriples" in names else []
         if "nquads" in names:
             tail = f" {g} .\n"
             out.nq = "".join([lines[k].replace(" .\n", tail) if is_rows else
@@ -564,7 +567,7 @@ class _Renderer:
                               for k, (is_rows, _) in enumerate(parts)]).encode()
         t3 = time.thread_time()
         ttl = ""
-        if "turtle" in names or "trig" in names:
+        if turtle:
             ttl = "".join(["".join([t.ttl[0] % t.ttl[1](short) for t, _, _, short in filled[k]]) if is_rows
                            else "".join(_turtle_body(c, local[k])) for k, (is_rows, _) in enumerate(parts)])
         if "turtle" in names:

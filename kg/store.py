@@ -172,7 +172,7 @@ def _nni(value: int) -> str:
 Shape = tuple[str, ...]
 """What a record row states: its class (the object of its one ``rdf:type``), then the predicates of
 its other statements, in the order of :data:`RecordRow`'s values. A predicate comes twice only with
-IRIs in the order their quads and their JSON-LD values sort in (:meth:`_Emitter.relation_record`)."""
+IRIs in the order their quads and their JSON-LD values sort in (:func:`_sorts_alike`)."""
 
 RecordRow = tuple[str, Shape, tuple[str, ...]]
 """A record of an article's own graph (a mention, a figure …) before it is made quads
@@ -187,6 +187,18 @@ def row_quads(row: RecordRow, graph: str) -> list[Quad]:
     quads = [(s, RDF.type, shape[0], graph)]
     quads += [(s, p, o, graph) for p, o in zip(shape[1:], values, strict=True)]
     return quads
+
+
+def _sorts_alike(iris: Sequence[str]) -> bool:
+    """Whether IRI terms in term order are also in the order JSON-LD sorts their ``{"@id": …}`` text:
+    so for none or one, and for two unless one's IRI starts the other's (``…/mention/1-2`` and
+    ``…/mention/1-23``: ``>`` sorts after ``3``, ``"`` before). More are not compared: False."""
+    if len(iris) < 2:
+        return True
+    if len(iris) > 2:
+        return False
+    a, b = iris[0][:-1], iris[1][:-1]
+    return not (a.startswith(b) or b.startswith(a))
 
 
 _MENTION: Shape = (KG.Mention, KG.mentionOf, KG.inArticle, KG.start, KG.end, KG.exact)
@@ -255,12 +267,18 @@ class _Emitter:
         if self.problems is not None:
             self.problems.append(f"rdf: {message}")
 
-    def row(self, node: str, shape: Shape, values: tuple[str, ...], g: str) -> None:
-        """A record in its article's graph ``g``: a row if :attr:`rows` takes those of ``g``, else its quads."""
-        if self.rows is not None and g == self.rows_graph:
-            self.rows.append((node, shape, values))
+    def record(self, node: str, predicates: Sequence[str], values: Sequence[str], g: str,
+               repeated: Sequence[str] = ()) -> None:
+        """A record in graph ``g`` (compact provenance): its class and predicates, their objects. A row
+        if :attr:`rows` takes those of ``g`` and the order of its quads cannot depend on its values
+        (``repeated``, the IRIs of its one repeated predicate in order, sort alike as terms and as
+        JSON-LD text: :func:`_sorts_alike`), else its quads."""
+        key = predicates if isinstance(predicates, tuple) else tuple(predicates)
+        row = (node, self.shapes.setdefault(key, key), tuple(values))
+        if self.rows is not None and g == self.rows_graph and _sorts_alike(repeated):
+            self.rows.append(row)
         else:
-            self.quads += row_quads((node, shape, values), g)
+            self.quads += row_quads(row, g)
 
     def entity_term(self, key: str) -> str:
         term = self.entity_terms.get(key)
@@ -470,25 +488,21 @@ class _Emitter:
         article = self.article_term(m.article_id)
         s = mention_iri(self.base, m.article_id, m.span.start, m.span.end)
         node = f"<{s}>"
-        if not self.full and g == article:  # compact, in its article's graph: the common case, as a row
+        if not self.full:
             start, end, exact = _nni(m.span.start), _nni(m.span.end), literal(m.surface)
             if m.rule:
-                self.row(node, _MENTION_RULED, (entity, article, start, end, exact, literal(m.rule)), g)
+                self.record(node, _MENTION_RULED, (entity, article, start, end, exact, literal(m.rule)), g)
             else:
-                self.row(node, _MENTION, (entity, article, start, end, exact), g)
-            add((article, SCHEMA.mentions, entity, g))
-            return
-        add((node, RDF.type, KG.Mention, g))
-        add((node, KG.mentionOf, entity, g))
-        add((node, KG.inArticle, article, g))
-        if m.rule:
-            add((node, KG.rule, literal(m.rule), g))
-        if self.full:
+                self.record(node, _MENTION, (entity, article, start, end, exact), g)
+        else:
+            add((node, RDF.type, KG.Mention, g))
+            add((node, KG.mentionOf, entity, g))
+            add((node, KG.inArticle, article, g))
+            if m.rule:
+                add((node, KG.rule, literal(m.rule), g))
             add((node, RDF.type, OA.Annotation, g))
             add((node, OA.motivatedBy, OA.identifying, g))
             add((node, OA.hasTarget, self.target(g, s, m.article_id, m.span, m.surface), g))
-        else:
-            self.span(g, s, m.article_id, m.span, m.surface)
         if m.article_id in self.articles:
             add((article, SCHEMA.mentions, entity, g))
 
@@ -497,30 +511,28 @@ class _Emitter:
         article = self.article_term(q.article_id)
         s = quantity_iri(self.base, q.article_id, q.span.start, q.span.end)
         node = f"<{s}>"
-        recipients = getattr(q, "recipients", None) or []
-        if not self.full and g == article and len(recipients) < 2:  # the common case, as a row
-            predicates, values = [SCHEMA.QuantitativeValue], []
-            for p, o in self.quantity_statements(q, recipients):
-                predicates.append(p)
-                values.append(o)
-            predicates += (KG.inArticle, KG.start, KG.end, KG.exact)
-            values += (article, _nni(q.span.start), _nni(q.span.end), literal(q.surface))
-            self.row(node, self.shapes.setdefault(tuple(predicates), tuple(predicates)), tuple(values), g)
+        predicates, values = [SCHEMA.QuantitativeValue], []
+        for p, o in self.quantity_statements(q):
+            predicates.append(p)
+            values.append(o)
+        predicates.append(KG.inArticle)
+        values.append(article)
+        if not self.full:
+            predicates += (KG.start, KG.end, KG.exact)
+            values += (_nni(q.span.start), _nni(q.span.end), literal(q.surface))
+            recipients = [o for p, o in zip(predicates[1:], values, strict=True) if p == KG.recipient]
+            self.record(node, predicates, values, g, recipients)
             return
         add = self.quads.append
-        add((node, RDF.type, SCHEMA.QuantitativeValue, g))
-        for p, o in self.quantity_statements(q, recipients):
-            add((node, p, o, g))
-        add((node, KG.inArticle, article, g))
-        target = self.span(g, s, q.article_id, q.span, q.surface)
-        if target is not None:
-            add((node, PROV.wasDerivedFrom, article, g))
-            add((node, KG.evidence, target, g))
-            add((node, PROV.wasDerivedFrom, target, g))
+        self.quads += row_quads((node, tuple(predicates), tuple(values)), g)
+        target = self.target(g, s, q.article_id, q.span, q.surface)
+        add((node, PROV.wasDerivedFrom, article, g))
+        add((node, KG.evidence, target, g))
+        add((node, PROV.wasDerivedFrom, target, g))
 
-    def quantity_statements(self, q: Quantity, recipients: list[str]) -> Iterator[tuple[str, str]]:
+    def quantity_statements(self, q: Quantity) -> Iterator[tuple[str, str]]:
         """(predicate, object) of a figure's value, unit, qualifier, what it measures, what it is about
-        and who receives it."""
+        and who receives it (distinct recipients, in term order)."""
         if q.value is not None:
             yield SCHEMA.value, _decimal(q.value)
         if q.min_value is not None:
@@ -537,10 +549,9 @@ class _Emitter:
             about = self.node(q.subject)
             if about is not None:
                 yield KG.about, about
-        for key in recipients:
-            recipient = self.node(key)
-            if recipient is not None:
-                yield KG.recipient, recipient
+        recipients = [self.node(key) for key in getattr(q, "recipients", None) or []]
+        for recipient in sorted({r for r in recipients if r is not None}):
+            yield KG.recipient, recipient
 
     def records(self, mentions: Iterable[ResolvedMention], quantities: Iterable[Quantity],
                 relations: Iterable[Relation]) -> None:
@@ -581,7 +592,7 @@ class _Emitter:
             s = graph_statement_iri(self.base, "curated" if curated else "entities", r.subject, r.predicate,
                                     r.object)
         node = f"<{s}>"
-        if in_article and not self.full and g == self.article_term(r.article_id or ""):  # the common case
+        if in_article and not self.full and not curated:  # read in its article: the common case
             self.relation_record(r, node, (subject, predicate, obj), g)
             return
         add((node, RDF.type, RDF.Statement, g))
@@ -609,9 +620,7 @@ class _Emitter:
                 add((node, PROV.wasDerivedFrom, mention, g))
 
     def relation_record(self, r: Relation, node: str, spo: tuple[str, str, str], article: str) -> None:
-        """The record of a relation read in ``article`` (compact provenance): a row if the order of its
-        quads does not depend on its values (at most two supporting mentions, neither IRI the start of
-        the other: JSON-LD sorts ``{"@id": …}`` as text), else its quads."""
+        """The record (compact provenance) of a relation read in ``article``, its graph."""
         predicates, values = [RDF.Statement, RDF.subject, RDF.predicate, RDF.object], list(spo)
         if r.rule:
             predicates.append(KG.rule)
@@ -621,7 +630,7 @@ class _Emitter:
             values.append(literal(self.merge_evidence(r)))
         predicates.append(KG.inArticle)
         values.append(article)
-        fixed = True
+        support: list[str] = []
         if r.evidence is not None:
             span = r.evidence
             predicates += (KG.start, KG.end, KG.exact)
@@ -630,16 +639,7 @@ class _Emitter:
             support = sorted(set(self.supporting_mentions(r.article_id or "", (r.subject, r.object), span)))
             predicates += [PROV.wasDerivedFrom] * len(support)
             values += support
-            if len(support) == 2:
-                a, b = support[0][:-1], support[1][:-1]
-                fixed = not (a.startswith(b) or b.startswith(a))
-            else:
-                fixed = len(support) < 2
-        row = (node, self.shapes.setdefault(tuple(predicates), tuple(predicates)), tuple(values))
-        if fixed:
-            self.row(*row, article)
-        else:
-            self.quads += row_quads(row, article)
+        self.record(node, predicates, values, article, support)
 
     def merge_evidence(self, r: Relation) -> str:
         row = self.merge_rows.get((r.subject, r.object))
@@ -795,8 +795,8 @@ class GraphPieces:
 
     def article_parts(self, i: int) -> tuple[list[Quad], list[RecordRow]]:
         """The graph of ``kb.articles[i]`` as :meth:`article`'s piece less its common records (mentions,
-        figures, relation records), and those records as :data:`RecordRow` sorted by IRI. Rows that share an IRI (a span
-        named twice) are given as quads, so that no subject is both in a row and in the piece."""
+        figures, relation records), and those records as :data:`RecordRow` sorted by IRI. Rows that
+        share an IRI (a span named twice) are given as quads: no subject is both in a row and in the piece."""
         e = self.emitter
         g = e.article_terms[self.kb.articles[i].id]
         e.rows, e.rows_graph = [], g
@@ -806,8 +806,8 @@ class GraphPieces:
         finally:
             e.rows = None
         rows.sort(key=itemgetter(0))
-        if any(rows[k][0] == rows[k + 1][0] for k in range(len(rows) - 1)):
-            twice = {rows[k][0] for k in range(len(rows) - 1) if rows[k][0] == rows[k + 1][0]}
+        twice = {rows[k][0] for k in range(len(rows) - 1) if rows[k][0] == rows[k + 1][0]}
+        if twice:
             quads += [q for row in rows if row[0] in twice for q in row_quads(row, g)]
             rows = [row for row in rows if row[0] not in twice]
         return sorted(set(quads)), rows
