@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import BASE
 
 from kg.errors import QueryError
-from kg.models import Article, Entity, KnowledgeBase, Mention, Relation, ResolvedMention, Span
+from kg.iris import article_iri, entity_iri
+from kg.models import Article, Entity, KnowledgeBase, Mention, PageMetadata, Relation, ResolvedMention, Span
 from kg.query import (
     ENGINES,
     Term,
@@ -244,6 +247,50 @@ def test_entity_listings_keep_the_100_named_in_most_articles_ties_by_name(tmp_pa
     assert same(rows_of(path, "entities_by_type", "level", "code"))[0] == ("活动", None)
 
 
+def busy_kb() -> tuple[KnowledgeBase, list[tuple[dt.date | None, str, str, int, int]]]:
+    """一单一表 (program/busy) in 130 articles and a namesake (program/namesake) in 26 of them, with the
+    expected order of all 200 mentions, worked out here from the articles: (date or None, article IRI,
+    entity IRI, start, end). Every tenth article is undated; the others fall on seven dates, so most share
+    theirs; every third names the program twice, its later mention first in the list; every fifth from
+    t-002 names the namesake at the program's first offset (the 100th row falls in such an article, so a
+    page cut by offset before entity would differ); articles are listed out of IRI order (t-129 first)."""
+    name, text = "一单一表", "推行一单一表，又见一单一表。"
+    first, second = text.index(name), text.rindex(name)
+    articles, mentions, expected = [], [], []
+    for a in reversed(range(130)):
+        date = None if a % 10 == 0 else dt.date(2024, 1, 1 + a % 7)
+        article_id = f"t-{a:03d}"
+        articles.append(Article(id=article_id, source_id="t", index=a + 1, text=text, source_lines=(1, 1),
+                                paragraphs=[Span(start=0, end=len(text))], metadata=PageMetadata(date=date)))
+        named = [("program/busy", second)] + [("program/busy", first)] * (a % 3 == 0)
+        named += [("program/namesake", first)] * (a % 5 == 2)
+        for key, start in named:
+            m = Mention(article_id=article_id, span=Span(start=start, end=start + len(name)), surface=name,
+                        type="Program", subtype="活动", rule="test")
+            mentions.append(ResolvedMention(mention=m, entity=key))
+            expected.append((date, article_iri(BASE, article_id), entity_iri(BASE, key), start, start + len(name)))
+    entities = {key: Entity(key=key, type="Program", subtype="活动", name=name)
+                for key in ("program/busy", "program/namesake")}
+    expected.sort(key=lambda row: (row[0] is not None, row[0] or dt.date.min, *row[1:]))
+    return KnowledgeBase(articles=articles, entities=entities, mentions=mentions), expected
+
+
+@pytest.mark.parametrize("mode", PROVENANCE_MODES)
+def test_provenance_lists_the_first_100_mentions_and_counts_them_all(tmp_path: Path, mode: str) -> None:
+    """200 mentions of one name: the first 100 by date (undated first), article, entity and offset, each
+    with its entity's number of mentions; the same with rdflib and Oxigraph, compact and full."""
+    kb, expected = busy_kb()
+    path = write_exports(to_dataset(kb, BASE, provenance=mode), tmp_path, ["turtle"])["turtle"]
+    counts = {entity_iri(BASE, "program/busy"): "174", entity_iri(BASE, "program/namesake"): "26"}
+    want = [(article, entity, str(start), str(end), "一单一表", counts[entity])
+            for _, article, entity, start, end in expected[:100]]
+    assert len(expected) == 200 and expected[0][0] is None and expected[-1][0] == dt.date(2024, 1, 7)
+    assert same(rows_of(path, "provenance_of_entity", "article", "entity", "start", "end", "exact", "mentions",
+                        name="一单一表")) == want
+    assert same(rows_of(path, "provenance_of_entity", "article", "entity", "start", "end", "exact",
+                        "mentions")) == want  # unbound: the first 100 mentions of the graph, here the same
+
+
 def test_relations_of_one_subject(mode_exports: dict[str, Path]) -> None:
     graph_ttl = mode_exports["turtle"]
     assert same(rows_of(graph_ttl, "relations_with_evidence", "subject", "relation", "object", "evidence",
@@ -253,7 +300,8 @@ def test_relations_of_one_subject(mode_exports: dict[str, Path]) -> None:
 
 def test_a_bound_parameter_selects_the_rows_of_the_unbound_answer(sample_build: Path) -> None:
     """Binding a saved query's parameter keeps exactly the unbound answer's rows with that value, in order
-    (what bench/run.py relies on when it times the bound and the unbound run)."""
+    (what bench/run.py relies on when it times the bound and the unbound run). provenance_of_entity lists
+    the first 100 mentions: a value is checked there when the unbound answer holds all its mentions."""
     stores = {engine: open_graph(sample_build / "graph.ttl", engine) for engine in ENGINES}
     checked = 0
     for name in saved_queries():
@@ -263,6 +311,12 @@ def test_a_bound_parameter_selects_the_rows_of_the_unbound_answer(sample_build: 
                 vars, rows = run_query(store, text)
                 col = vars.index(param)
                 values = sorted({str(r[col]) for r in rows if r[col] is not None})
+                if "mentions" in vars:  # only the values all of whose mentions the first 100 hold
+                    e, n = vars.index("entity"), vars.index("mentions")
+                    listed = Counter(str(r[e]) for r in rows)
+                    values = [v for v in values if all(listed[str(r[e])] == int(str(r[n])) for r in rows
+                                                       if r[col] == v)]
+                    assert len(values) >= 3 and len(rows) == 100, (name, engine)
                 for value in values[:2] + values[-1:]:
                     bound = run_query(store, text, params={param: value})
                     assert bound == (vars, [r for r in rows if r[col] == value]), (name, param, value, engine)
