@@ -1,6 +1,6 @@
 """The ``kg`` command: a thin Typer layer, every command one call into the library.
 
-    kg build [SOURCES…] --out DIR [--base-iri IRI] [--gazetteer FILE] [--strict]
+    kg build [SOURCES…] --out DIR [--base-iri IRI] [--gazetteer FILE] [--strict] [--format ttl,gexf …]
     kg query GRAPH [SPARQL] [--file Q.rq | --saved NAME] [--param K=V] [--format …] [--engine …]
     kg stats GRAPH
     kg export GRAPH --view full|places|programs|comention --to graphml|gexf|csv --out PATH [--articles]
@@ -119,6 +119,9 @@ def build(
     provenance: Annotated[str, typer.Option("--provenance", help="compact: each mention, quantity and relation "
                                             "record carries kg:start, kg:end, kg:exact; full: W3C Web Annotation "
                                             "targets and selectors instead (about twice the triples).")] = "compact",
+    formats: Annotated[list[str] | None, typer.Option(
+        "--format", help="Write only these files (repeatable or comma-separated): turtle (ttl), trig, nquads "
+                         "(nq), ntriples (nt), json-ld (jsonld), graphml, gexf, csv. Default: all.")] = None,
 ) -> None:
     """Build the knowledge graph of SOURCES and write every export into --out."""
     paths = sources or [Path("sources")]
@@ -129,6 +132,13 @@ def build(
 
     if provenance not in PROVENANCE_MODES:
         raise typer.BadParameter(f"give one of {', '.join(PROVENANCE_MODES)}", param_hint="--provenance")
+    if formats:
+        from kg.pipeline import output_formats
+
+        try:
+            output_formats(formats)
+        except KgError as err:
+            raise typer.BadParameter(str(err), param_hint="--format") from None
     with _reported():
         from kg.parallel import default_workers
         from kg.pipeline import build as build_graph
@@ -136,7 +146,7 @@ def build(
         report = build_graph(paths, out, base_iri=base_iri, gazetteer=gazetteer, strict=strict,
                              progress=sys.stderr.isatty() and not quiet, workers=workers or default_workers(),
                              cache=cache, include=include or (), exclude=exclude or (), store=store,
-                             provenance=provenance)
+                             provenance=provenance, formats=formats or None)
     for problem in report.problems:
         typer.echo(f"kg: warning: {problem}", err=True)
     if quiet:

@@ -278,12 +278,47 @@ def build_kb(paths: Sequence[str | Path], *, gazetteer: str | Path | None = None
     return kb
 
 
+def output_formats(names: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The files a build writes, as format names in the order of :data:`kg.export.GRAPH_FILES` then
+    :data:`kg.views.VIEW_FORMATS`: all of them when ``names`` is None, else those named.
+
+    A name is a format (``turtle``, ``trig``, ``nquads``, ``ntriples``, ``json-ld``, ``graphml``,
+    ``gexf``, ``csv``) or the extension of its file (``ttl``, ``nq``, ``nt``, ``jsonld``); one item
+    may hold several, comma-separated (``ttl,gexf``), case and spaces ignored. Raises :class:`KgError`
+    naming an unknown one and the known ones, or when none is named.
+    """
+    from kg.export import GRAPH_FILES
+    from kg.views import VIEW_FORMATS
+
+    known = [*GRAPH_FILES, *VIEW_FORMATS]
+    if names is None:
+        return tuple(known)
+    aliases = {ext: fmt for fmt, file in GRAPH_FILES.items() if (ext := file.rsplit(".", 1)[1]) != fmt}
+    asked: set[str] = set()
+    for item in names:
+        for name in filter(None, (part.strip().lower() for part in item.split(","))):
+            fmt = aliases.get(name, name)
+            if fmt not in known:
+                raise KgError(f"unknown output format {name!r}; formats: {', '.join(known)} "
+                              f"(or the extensions {', '.join(aliases)})")
+            asked.add(fmt)
+    if not asked:
+        raise KgError(f"no output format named; formats: {', '.join(known)}")
+    return tuple(fmt for fmt in known if fmt in asked)
+
+
 def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEFAULT_BASE,
           gazetteer: str | Path | None = None, strict: bool = False, progress: bool = False,
           workers: int = 1, cache: bool = True, include: Sequence[str] = (),
           exclude: Sequence[str] = (), store: str | Path | None = None,
-          provenance: str = "compact", spool: bool = True) -> BuildReport:
+          provenance: str = "compact", spool: bool = True,
+          formats: Iterable[str] | None = None) -> BuildReport:
     """Build the graph of ``sources`` and write every export into ``out``.
+
+    ``formats`` writes only the files named (:func:`output_formats`; checked before any other
+    work): the others are not made, and files of theirs that an earlier build left in ``out`` are
+    removed once this build's files are in place (they would no longer describe the same graph),
+    each removal reported in ``problems``. A store (``store``) is loaded whatever the formats.
 
     ``store`` is a directory for an on-disk Oxigraph store of the graph
     (``kg query STORE …`` answers from it); without it the store used for
@@ -304,6 +339,7 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     (no readable source) or, with ``strict``, on the first bad file. Exports
     are written atomically: a failed build leaves earlier files intact.
     """
+    chosen = output_formats(formats)
     report = BuildReport()
     out_dir = Path(out)
     stats = ExtractStats()
@@ -313,7 +349,8 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     kb = build_kb(sources, gazetteer=gazetteer, strict=strict, problems=report.problems, progress=progress,
                   options=options, stats=stats, spool=spool)
     try:
-        return _write(kb, report, sources, out_dir, stats, clock, base_iri, store, provenance, workers, progress)
+        return _write(kb, report, sources, out_dir, stats, clock, base_iri, store, provenance, workers, progress,
+                      chosen)
     finally:
         if kb.spool is not None:
             kb.spool.close()
@@ -321,7 +358,7 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
 
 def _write(kb: KnowledgeBase, report: BuildReport, sources: Sequence[str | Path], out_dir: Path,
            stats: ExtractStats, clock: float, base_iri: str, store: str | Path | None, provenance: str,
-           workers: int, progress: bool) -> BuildReport:
+           workers: int, progress: bool, formats: tuple[str, ...]) -> BuildReport:
     """The rest of :func:`build` once the KnowledgeBase is made: exports moved into place, counts."""
     report.seconds["extract+resolve"] = time.perf_counter() - clock
     if not kb.articles:
@@ -333,7 +370,7 @@ def _write(kb: KnowledgeBase, report: BuildReport, sources: Sequence[str | Path]
     # so a failed build leaves the previous build's files as they were
     staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out_dir))
     try:
-        _export(kb, report, staging, base_iri, store, provenance, workers, progress)
+        _export(kb, report, staging, base_iri, store, provenance, workers, progress, formats)
         final = {}
         for name, path in report.outputs.items():
             if path.parent == staging:
@@ -344,6 +381,9 @@ def _write(kb: KnowledgeBase, report: BuildReport, sources: Sequence[str | Path]
         report.outputs = final
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    for path in _stale_outputs(out_dir, formats):
+        path.unlink()
+        report.problems.append(f"removed {path}: an earlier build's file, not among this build's formats")
     mentions, quantities, relations = kb.record_counts()
     report.counts.update({"articles": len(kb.articles), "mentions": mentions, "quantities": quantities,
                           "relations": relations, "extracted": stats.extracted, "cached": stats.cached})
@@ -352,25 +392,44 @@ def _write(kb: KnowledgeBase, report: BuildReport, sources: Sequence[str | Path]
     return report
 
 
+def _stale_outputs(out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
+    """The files in ``out_dir`` that a build writing every format would have written and one writing
+    ``formats`` did not (:data:`kg.export.GRAPH_FILES`, :func:`kg.views.view_files` of ``graph``)."""
+    from kg.export import GRAPH_FILES
+    from kg.views import VIEW_FORMATS, view_files
+
+    paths = [out_dir / file for fmt, file in GRAPH_FILES.items() if fmt not in formats]
+    for fmt in VIEW_FORMATS:
+        if fmt not in formats:
+            paths += view_files(out_dir / "graph", fmt).values()
+    return [p for p in paths if p.is_file()]
+
+
 def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str, store: str | Path | None,
-            provenance: str = "compact", workers: int = 1, progress: bool = False) -> None:
-    """RDF exports, the store, Gephi views, validation and review.csv into ``out_dir``."""
-    from kg.export import write_graph_files
+            provenance: str = "compact", workers: int = 1, progress: bool = False,
+            formats: tuple[str, ...] | None = None) -> None:
+    """RDF exports (``formats``, default all), the store, Gephi views, validation and review.csv
+    into ``out_dir``. A store is loaded from N-Quads and N-Triples: made for it if not asked for,
+    they are left out of ``report.outputs``."""
+    from kg.export import GRAPH_FILES, write_graph_files
     from kg.rdf import QuadData, kg_prefixes
     from kg.store import GraphPieces, load_store
     from kg.validate import validate_quads
-    from kg.views import write_view_exports
+    from kg.views import VIEW_FORMATS, write_view_exports
 
+    formats = output_formats() if formats is None else formats
+    loaded_from = ("nquads", "ntriples") if store is not None else ()
+    rdf = [fmt for fmt in GRAPH_FILES if fmt in formats or fmt in loaded_from]
+    views = [fmt for fmt in VIEW_FORMATS if fmt in formats]
     clock = time.perf_counter()
     kinds = {k.split("/", 1)[0] for k in kb.entities if "/" in k}
-    pieces = GraphPieces(kb, base_iri, problems=report.problems, provenance=provenance)
 
     def views_and_validation() -> dict[str, Any]:
         """The Gephi views and SHACL validation of a sample, beside the RDF files (in a rendering
         worker, see :func:`kg.export.write_graph_files`): what the build reports of them."""
         side: dict[str, Any] = {}
         clock = time.perf_counter()
-        side["views"] = write_view_exports(kb, out_dir, base_iri=base_iri)  # .graphml, .gexf, .csv
+        side["views"] = write_view_exports(kb, out_dir, base_iri=base_iri, formats=views)  # .graphml, .gexf, .csv
         side["views seconds"] = time.perf_counter() - clock
         clock = time.perf_counter()
         sample = sample_kb(kb, VALIDATE_SAMPLE)
@@ -383,35 +442,46 @@ def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str
             side["sample"] = (len(sample.articles), len(sample.entities), len(data))
         return side
 
-    with _Progress(progress, len(kb.articles), "writing RDF", "graphs") as bar:
-        files = write_graph_files(pieces, out_dir, kg_prefixes(base_iri, kinds), workers=workers,
-                                  progress=lambda n: bar.advance(n, 0, n), beside=views_and_validation)
-    del pieces  # its caches (IRIs, article counts of entities) are not needed any more
-    report.seconds["rdf+exports"] = time.perf_counter() - clock
-    report.seconds.update({f"export {name}": sec for name, sec in files.seconds.items()})
-    side = files.beside
-    report.outputs = dict(files.paths)
+    files = None
+    if rdf:
+        pieces = GraphPieces(kb, base_iri, problems=report.problems, provenance=provenance)
+        with _Progress(progress, len(kb.articles), "writing RDF", "graphs") as bar:
+            files = write_graph_files(pieces, out_dir, kg_prefixes(base_iri, kinds), formats=rdf, workers=workers,
+                                      progress=lambda n: bar.advance(n, 0, n), beside=views_and_validation)
+        del pieces  # its caches (IRIs, article counts of entities) are not needed any more
+        report.seconds["rdf+exports"] = time.perf_counter() - clock
+        report.seconds.update({f"export {name}": sec for name, sec in files.seconds.items()})
+        side = files.beside
+        report.outputs = {name: path for name, path in files.paths.items() if name in formats}
+    else:
+        side = views_and_validation()
     report.outputs.update(side["views"])
-    report.seconds["views"] = side["views seconds"]
+    if views:
+        report.seconds["views"] = side["views seconds"]
     report.seconds["validate"] = side["validate seconds"]
     if "sample" in side:
         articles, entities, quads = side["sample"]
+        total = f" of {files.quads}" if files is not None else ""
         report.validated = (f"a sample: {articles} of {len(kb.articles)} articles and the {entities} entities "
-                            f"they name ({quads} of {files.quads} quads)")
+                            f"they name ({quads}{total} quads)")
     else:
         report.validated = side["scope"]
     violations = side["violations"]
     if violations:
+        graph_file = next((path.name for name, path in report.outputs.items() if name in GRAPH_FILES), None)
         report.problems.append(f"validate: {violations} SHACL violation(s); list them with "
-                               f"kg validate {out_dir.parent / 'graph.ttl'}")
+                               + (f"kg validate {out_dir.parent / graph_file}" if graph_file else
+                                  "kg validate on an RDF file (build with --format turtle)"))
     if store is not None:  # Oxigraph loads the files in threads of its own
+        assert files is not None  # a store makes the files it is loaded from
         clock = time.perf_counter()
         load_store((), store, union=True, files=(files.paths["nquads"], files.paths["ntriples"]),
                    count=files.quads)
         report.seconds["store"] = time.perf_counter() - clock
         report.outputs["store"] = Path(store)
     report.outputs["review"] = write_review(kb.merge_candidates, out_dir / "review.csv")
-    report.counts = {"quads": files.quads, "triples": files.triples, "violations": violations}
+    report.counts = {"quads": files.quads, "triples": files.triples} if files is not None else {}
+    report.counts["violations"] = violations
 
 
 VALIDATE_SAMPLE = 2_000

@@ -1726,9 +1726,11 @@ def write_view(graph_path: str | Path, out: str | Path, view: str = "full", *, a
 
 
 def write_view_exports(g: KnowledgeBase | Graph | ox.Store, out_dir: str | Path, name: str = "graph", *,
-                       base_iri: str = DEFAULT_BASE) -> dict[str, Path]:
+                       base_iri: str = DEFAULT_BASE, formats: Iterable[str] | None = None) -> dict[str, Path]:
     """The full view of a build in every format into ``out_dir``: ``graph.graphml``, ``graph.gexf``,
     ``graph.nodes.csv`` and ``graph.edges.csv``. Returns ``{"graphml": path, …, "csv-nodes": …}``.
+    ``formats`` (names of :data:`VIEW_FORMATS`) writes only those (none: nothing, the view is not
+    made); an unknown name raises :class:`KgError` listing the known ones.
 
     ``g`` is the build's :class:`KnowledgeBase` (the fast way: :func:`full_view_kb`
     with ``base_iri``, the build's ``--base-iri``), an rdflib graph
@@ -1743,6 +1745,11 @@ def write_view_exports(g: KnowledgeBase | Graph | ox.Store, out_dir: str | Path,
     once, the spool's one article at a time) and the attributes of one node or edge at a time (each
     file makes them again: one pass to survey the keys, one per file to write).
     """
+    chosen = list(VIEW_FORMATS) if formats is None else list(formats)
+    for fmt in chosen:
+        _check("full", fmt)
+    if not chosen:
+        return {}
     with collector_paused():
         flat: FlatGraph | _Stream
         if isinstance(g, KnowledgeBase):
@@ -1753,6 +1760,8 @@ def write_view_exports(g: KnowledgeBase | Graph | ox.Store, out_dir: str | Path,
         keys: list[str] = []
         files: list[tuple[Path, _Chunks]] = []
         for fmt, spec in VIEW_FORMATS.items():
+            if fmt not in chosen:
+                continue
             for part, path, chunks in _format_files(flat, fmt, out_dir / f"{name}{spec.extension}"):
                 keys.append(f"{fmt}-{part.lstrip('.')}" if part else fmt)
                 files.append((path, chunks))

@@ -169,9 +169,9 @@ def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest
 
     def build(sources: list[Path], out: Path, *, base_iri: str, gazetteer: Path | None, strict: bool,
               progress: bool, workers: int, cache: bool, include: tuple[str, ...],
-              exclude: tuple[str, ...], store: Path | None, provenance: str) -> Report:
+              exclude: tuple[str, ...], store: Path | None, provenance: str, formats: list[str] | None) -> Report:
         calls.append((sources, out, base_iri, gazetteer, strict, workers, cache, include, exclude, store,
-                      provenance))
+                      provenance, formats))
         return Report()
 
     monkeypatch.setitem(sys.modules, "kg.pipeline", types.SimpleNamespace(build=build))
@@ -180,7 +180,8 @@ def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest
     result = runner.invoke(app, ["build", str(src), "--out", str(tmp_path), "--base-iri", "http://x.org/id",
                                  "--strict", "--workers", "2", "--no-cache", "--exclude", "*draft*"])
     assert result.exit_code == 0, result.output
-    assert calls == [([src], tmp_path, "http://x.org/id", None, True, 2, False, (), ["*draft*"], None, "compact")]
+    assert calls == [([src], tmp_path, "http://x.org/id", None, True, 2, False, (), ["*draft*"], None, "compact",
+                      None)]
     assert "sources: 1 extracted, 0 from the cache" in result.stdout
     assert "articles 8" in result.stdout and str(tmp_path / "graph.ttl") in result.stdout
     assert "validated against schema/shapes.ttl: 0 violation(s)\n" in result.stdout
@@ -189,7 +190,7 @@ def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest
     calls.clear()
     result = runner.invoke(app, ["build", str(src), "--out", str(tmp_path), "--provenance", "full", "-q"])
     assert result.exit_code == 0, result.output
-    assert [call[-1] for call in calls] == ["full"]
+    assert [call[-2] for call in calls] == ["full"]
     result = runner.invoke(app, ["build", str(src), "--out", str(tmp_path), "--provenance", "short"])
     assert result.exit_code == 2 and "compact, full" in result.output and len(calls) == 1
 
