@@ -120,7 +120,7 @@ def build(
                                             "record carries kg:start, kg:end, kg:exact; full: W3C Web Annotation "
                                             "targets and selectors instead (about twice the triples).")] = "compact",
     formats: Annotated[list[str] | None, typer.Option(
-        "--format", help="Write only these files (repeatable or comma-separated): turtle (ttl), trig, nquads "
+        "--format", metavar="FORMATS", help="Write only these files (repeatable or comma-separated): turtle (ttl), trig, nquads "
                          "(nq), ntriples (nt), json-ld (jsonld), graphml, gexf, csv. Default: all.")] = None,
 ) -> None:
     """Build the knowledge graph of SOURCES and write every export into --out."""
