@@ -96,7 +96,8 @@ def _params(values: list[str]) -> dict[str, str]:
 @app.command()
 def build(
     sources: Annotated[list[Path] | None, typer.Argument(help="Page files or folders (default: sources).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for graph.ttl, .trig, .nq, .jsonld, .graphml.")]
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for graph.ttl, .trig, .nq, .nt, .jsonld, "
+                                      ".graphml, .gexf, .nodes.csv, .edges.csv and review.csv.")]
     = Path("outputs"),
     base_iri: Annotated[str, typer.Option("--base-iri", help="Base of every entity and article IRI.")]
     = DEFAULT_BASE,
@@ -120,10 +121,11 @@ def build(
                                             "record carries kg:start, kg:end, kg:exact; full: W3C Web Annotation "
                                             "targets and selectors instead (about twice the triples).")] = "compact",
     formats: Annotated[list[str] | None, typer.Option(
-        "--format", metavar="FORMATS", help="Write only these files (repeatable or comma-separated): turtle (ttl), trig, nquads "
-                         "(nq), ntriples (nt), json-ld (jsonld), graphml, gexf, csv. Default: all.")] = None,
+        "--format", metavar="FORMATS", help="Write only these files (repeatable or comma-separated): turtle "
+                                            "(ttl), trig, nquads (nq), ntriples (nt), json-ld (jsonld), graphml, "
+                                            "gexf, csv. Default: all.")] = None,
 ) -> None:
-    """Build the knowledge graph of SOURCES and write every export into --out."""
+    """Build the knowledge graph of SOURCES and write its exports (every one, or those of --format) into --out."""
     paths = sources or [Path("sources")]
     for path in paths:
         _require(path, "source file or folder")
@@ -164,7 +166,7 @@ def build(
     for name, path in sorted(report.outputs.items()):
         typer.echo(f"  {name:<9} {path}")
     if report.problems:
-        typer.echo(f"{len(report.problems)} problem(s) reported on stderr")
+        typer.echo(f"{len(report.problems)} warning(s) on stderr")
 
 
 @app.command()

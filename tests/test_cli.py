@@ -186,7 +186,7 @@ def test_build_is_one_call_into_the_pipeline(tmp_path: Path, monkeypatch: pytest
     assert "articles 8" in result.stdout and str(tmp_path / "graph.ttl") in result.stdout
     assert "validated against schema/shapes.ttl: 0 violation(s)\n" in result.stdout
     assert "violations 0" not in result.stdout
-    assert result.stderr == "kg: warning: a.txt: not a page\n"
+    assert result.stderr == "kg: warning: a.txt: not a page\n" and "1 warning(s) on stderr" in result.stdout
     calls.clear()
     result = runner.invoke(app, ["build", str(src), "--out", str(tmp_path), "--provenance", "full", "-q"])
     assert result.exit_code == 0, result.output
