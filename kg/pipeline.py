@@ -406,10 +406,9 @@ def _stale_outputs(out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
 
 
 def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str, store: str | Path | None,
-            provenance: str = "compact", workers: int = 1, progress: bool = False,
-            formats: tuple[str, ...] | None = None) -> None:
-    """RDF exports (``formats``, default all), the store, Gephi views, validation and review.csv
-    into ``out_dir``. A store is loaded from N-Quads and N-Triples: made for it if not asked for,
+            provenance: str, workers: int, progress: bool, formats: tuple[str, ...]) -> None:
+    """RDF exports and Gephi views of ``formats`` (:func:`output_formats`), the store, validation and
+    review.csv into ``out_dir``. A store is loaded from N-Quads and N-Triples: made for it if not asked for,
     they are left out of ``report.outputs``."""
     from kg.export import GRAPH_FILES, write_graph_files
     from kg.rdf import QuadData, kg_prefixes
@@ -417,7 +416,6 @@ def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str
     from kg.validate import validate_quads
     from kg.views import VIEW_FORMATS, write_view_exports
 
-    formats = output_formats() if formats is None else formats
     loaded_from = ("nquads", "ntriples") if store is not None else ()
     rdf = [fmt for fmt in GRAPH_FILES if fmt in formats or fmt in loaded_from]
     views = [fmt for fmt in VIEW_FORMATS if fmt in formats]
