@@ -142,9 +142,9 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     format names raise KeyError; a failure (disk full, a bad piece) removes
     the temporary files and re-raises, leaving earlier files in ``out_dir``
     untouched. ``progress(n)`` (if given) is called as article graphs are written, with how many.
-    ``beside()`` (if given) is other work done while the files are written: with workers in a forked
-    process of its own (its return value is pickled back; it may write files of its own), without
-    them in a thread of this process; its return value is ``GraphFiles.beside`` and what it
+    ``beside()`` (if given) is other work done while the files are written: with workers in the
+    last of them, which renders once it is done (its return value is pickled back; it may write files
+    of its own), without them in a thread of this process; its return value is ``GraphFiles.beside`` and what it
     raises is raised here once the files are written. A process leaves this process's threads the
     interpreter lock, which they need to merge the workers' pieces in order.
     """
@@ -858,6 +858,10 @@ class _Forked:
     def send(self, worker: int, fn: Callable[..., Any], arg: Any = None) -> None:
         self.conns[worker].send((fn, arg))
 
+    def ready(self, worker: int) -> bool:
+        """Whether ``worker`` has sent a result (or died) that :meth:`recv` would read without waiting."""
+        return bool(self.conns[worker].poll())
+
     def recv(self, worker: int) -> Any:
         """The result of ``worker``'s oldest task; its exception raised here."""
         try:
@@ -921,9 +925,9 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
     Tasks and articles are rendered in ``workers`` forked processes when more than one is asked for,
     the platform can fork and memory allows it (:func:`fork_fits`), while this process merges what
     they rendered and makes the other pieces; the files are the same either way. ``forked()`` is
-    called once the workers are forked (at once without them). ``beside()`` runs in one more forked
-    process (without workers: in a thread of this process), and its outcome comes last, a
-    :class:`_Beside`. An error here or in the caller kills the workers (:class:`_Forked`)."""
+    called once the workers are forked (at once without them). ``beside()`` runs first in the last
+    worker, which takes tasks once it is done (without workers: in a thread of this process), and its
+    outcome comes last, a :class:`_Beside`. An error here or in the caller kills the workers (:class:`_Forked`)."""
     global _STATE, _BESIDE
     n = len(pieces)
     if workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods() or not fork_fits(workers):
@@ -946,11 +950,14 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
     gc.freeze()  # forked children then do not copy the parent's pages just to scan them (the KB holds no cycles)
     jobs = chain(pieces.shared_items(), ((i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)))
     try:
-        # one more process for beside(), so that the rendering tasks never wait behind it
-        procs = _Forked(workers + (beside is not None))
+        # beside() runs first in the last worker, which then renders too: a process of its own would
+        # copy as many of this process's pages again (the views read every entity and article)
+        procs = _Forked(workers)
         try:
-            if beside is not None:
-                procs.send(workers, _run_beside)
+            outcome = _Beside()
+            busy = workers - 1 if beside is not None else None  # the worker running beside()
+            if busy is not None:
+                procs.send(busy, _run_beside)
             if forked is not None:
                 forked()
             problems = pieces.emitter.problems
@@ -959,13 +966,27 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
             pending: deque[Any] = deque()
             turn = 0
 
+            def collect_beside() -> None:
+                nonlocal busy
+                if busy is not None:
+                    try:
+                        outcome.value = procs.recv(busy)
+                    except Exception as exc:  # raised by the caller once the files are done
+                        if not procs.procs[busy].is_alive():  # the worker died: it cannot render either
+                            raise
+                        outcome.error = exc
+                    busy = None
+
             def submit() -> None:
                 nonlocal turn
+                if busy is not None and procs.ready(busy):
+                    collect_beside()
                 while len(pending) < workers * _WINDOW and (job := next(jobs, None)) is not None:
                     if isinstance(job, list):  # a piece made here
                         pending.append(job)
                         continue
-                    worker, turn = turn % workers, turn + 1
+                    free = workers - (busy is not None)
+                    worker, turn = turn % free, turn + 1
                     # a task of the shared graphs, or a batch of articles
                     procs.send(worker, _render_shared if isinstance(job[0], str) else _render_batch, job)
                     pending.append(worker)
@@ -982,12 +1003,7 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
                     if problems is not None:
                         problems.extend(rendered.problems)
                     yield rendered
-            outcome = _Beside()
-            if beside is not None:
-                try:
-                    outcome.value = procs.recv(workers)
-                except Exception as exc:  # raised by the caller once the files are done
-                    outcome.error = exc
+            collect_beside()
             procs.close()
         except BaseException:  # an error here or in the caller (GeneratorExit): stop the workers at once
             procs.kill()
