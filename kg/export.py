@@ -52,8 +52,9 @@ from functools import partial
 from itertools import chain, groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from kg.outfile import StreamFile
 from kg.rdf import _RDF_TYPE, _Compactor, _turtle_body, jsonld_compactor, jsonld_context
 from kg.store import XSD, GraphPieces, Quad, RecordRow, Shape, row_quads
 
@@ -153,13 +154,13 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     out_dir.mkdir(parents=True, exist_ok=True)
     result = GraphFiles()
     tmp: dict[str, str] = {}
-    fh: dict[str, IO[bytes]] = {}
+    fh: dict[str, StreamFile] = {}
     writer: _Writer | None = None
     outcome = _Beside()
     try:
         for name in names:
             fd, tmp[name] = tempfile.mkstemp(dir=out_dir, prefix=f".{GRAPH_FILES[name]}.", suffix=".tmp")
-            fh[name] = os.fdopen(fd, "wb", buffering=_BUFFER)
+            fh[name] = StreamFile(fd, _BUFFER)
         writer = _Writer(fh)
         files = _Files(writer, prefixes, result)
 
@@ -195,16 +196,14 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
         files.close()
         writer.close()
         for name, f in fh.items():
-            f.flush()
-            os.fsync(f.fileno())
-            f.close()
+            f.close()  # flushed and fsync-ed
             os.chmod(tmp[name], 0o644)
     except BaseException:
         if writer is not None:
             with contextlib.suppress(BaseException):  # the first error is the one raised
                 writer.close()
         for f in fh.values():
-            f.close()
+            f.close(sync=False)
         for path in tmp.values():
             Path(path).unlink(missing_ok=True)
         raise
@@ -588,7 +587,7 @@ class _Writer:
     of its locks); writes until then wait in a list. At most :data:`_QUEUED` writes wait in the queue;
     the first error of a write is raised by the next :meth:`write` or by :meth:`close`."""
 
-    def __init__(self, fh: dict[str, IO[bytes]]) -> None:
+    def __init__(self, fh: dict[str, StreamFile]) -> None:
         self.fh = fh
         self.queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=_QUEUED)
         self.early: list[tuple[str, bytes]] | None = []  # writes before start()

@@ -68,6 +68,7 @@ from kg.collector import collector_paused
 from kg.errors import KgError
 from kg.iris import DEFAULT_BASE, KG, SCHEMA, entity_iri, pinyin_label
 from kg.models import KnowledgeBase
+from kg.outfile import StreamFile
 from kg.rdf import PINYIN, union_graph
 from kg.store import CURATED_RULE_PREFIX, MERGE_CANDIDATE, RELATION_TERMS
 
@@ -1663,11 +1664,9 @@ def _write(files: list[tuple[Path, _Chunks]]) -> list[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             temps.append((tmp, path))
-            with os.fdopen(fd, "wb") as fh:
+            with StreamFile(fd) as fh:  # flushed and fsync-ed when closed
                 for chunk in chunks:
                     fh.write(chunk)
-                fh.flush()
-                os.fsync(fh.fileno())
             os.chmod(tmp, 0o644)
     except BaseException:
         for tmp, _ in temps:

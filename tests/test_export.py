@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -149,6 +150,26 @@ def test_work_beside_the_files_runs_in_a_worker_and_returns_its_value(sample_kb_
         with pytest.raises(ValueError, match="views failed"):
             write_graph_files(GraphPieces(kb, BASE), out, _prefixes(kb), workers=workers, beside=fails)
         assert sorted(p.name for p in out.iterdir()) == sorted(GRAPH_FILES.values())
+
+
+def test_the_worker_running_beside_renders_once_it_is_done(sample_kb_built: KnowledgeBase, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # beside() has no process of its own: the last worker runs it first and then takes batches too
+    monkeypatch.setattr(export, "_BATCH", 1)
+    kb = sample_kb_built
+    render = export._render_batch
+
+    def slow_render(bounds: tuple[int, int]) -> list[export._Rendered]:
+        (tmp_path / f"rendered-{os.getpid()}-{bounds[0]}").write_text("x")
+        time.sleep(0.1)  # the batches outlast beside(), which returns at once
+        return render(bounds)
+
+    slow_render.__module__, slow_render.__qualname__ = render.__module__, render.__qualname__  # pickled by name
+    monkeypatch.setattr(export, "_render_batch", slow_render)
+    out = write_graph_files(GraphPieces(kb, BASE), tmp_path / "two", _prefixes(kb), workers=2, beside=os.getpid)
+    renderers = {int(p.name.split("-")[1]) for p in tmp_path.glob("rendered-*")}
+    assert len(list(tmp_path.glob("rendered-*"))) == len(kb.articles) == 8  # every batch once
+    assert len(renderers) == 2 and out.beside in renderers and os.getpid() not in renderers
 
 
 def test_a_failure_leaves_the_earlier_files_and_no_temporary_file(sample_kb_built: KnowledgeBase,

@@ -1,0 +1,78 @@
+"""Output files of many gigabytes written as streams, without filling the page cache.
+
+A 10⁵-article build writes some 30 GB of files. Left to the kernel, those pages stay
+cached until memory runs out, and from then on every write makes the kernel reclaim
+pages first: measured on the 2-core benchmark machine (Linux, ext4), writing 24 GB in
+1 MiB writes took 49.2 s (42.5 s of them system CPU), against 14.7 s (10.6 s) when the
+pages written more than 64 MiB earlier were dropped from the cache as the file grew
+(``posix_fadvise(POSIX_FADV_DONTNEED)``, POSIX.1-2001). :class:`StreamFile` does the
+latter; files smaller than two such steps are never touched, and where the platform
+has no ``posix_fadvise`` (macOS, Windows) it is an ordinary buffered file.
+"""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+
+DROP_STEP = 64 << 20  # bytes: pages written this much earlier than the end are dropped, a step at a time
+
+_ADVISE = getattr(os, "posix_fadvise", None)
+
+
+class StreamFile:
+    """A binary file opened on ``fd`` for writing, buffered (``buffering`` bytes), whose pages are
+    dropped from the page cache once the file has grown :data:`DROP_STEP` bytes past them.
+
+    ``write(data)`` appends bytes (returns their number); :meth:`close` flushes, ``fsync``-s
+    (unless ``sync=False``) and closes, dropping the rest of a large file's pages. Dropping is
+    advice: the kernel writes back dirty pages first and keeps those it cannot drop yet, so the
+    bytes on disk are the same either way. OSError of a write, a flush or fsync propagates.
+    """
+
+    def __init__(self, fd: int, buffering: int = -1) -> None:
+        self.fh = os.fdopen(fd, "wb", buffering=buffering)
+        self.fd = fd
+        self.written = 0  # bytes handed to write()
+        self.dropped = 0  # pages before this offset have been advised away
+
+    def write(self, data: bytes) -> int:
+        n = self.fh.write(data)
+        self.written += n
+        if _ADVISE is not None and self.written - self.dropped >= 2 * DROP_STEP:
+            end = self.written - DROP_STEP  # well behind the buffer and the pages being written back
+            # from one step before the last end: pages still dirty at the last call are dropped now
+            start = max(0, self.dropped - DROP_STEP)
+            _ADVISE(self.fd, start, end - start, os.POSIX_FADV_DONTNEED)
+            self.dropped = end
+        return n
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+    def close(self, sync: bool = True) -> None:
+        """Flush, fsync (if ``sync``) and close; a large file's remaining pages are dropped once on disk."""
+        if self.fh.closed:
+            return
+        try:
+            self.fh.flush()
+            if sync:
+                os.fsync(self.fd)
+                if _ADVISE is not None and self.dropped:
+                    start = max(0, self.dropped - DROP_STEP)
+                    _ADVISE(self.fd, start, 0, os.POSIX_FADV_DONTNEED)  # length 0: to the end of the file
+        finally:
+            self.fh.close()
+
+    def __enter__(self) -> StreamFile:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.fh.close()
