@@ -203,7 +203,8 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
             with contextlib.suppress(BaseException):  # the first error is the one raised
                 writer.close()
         for f in fh.values():
-            f.close(sync=False)
+            with contextlib.suppress(OSError):  # its unwritten buffer may fail again (disk full): still remove it
+                f.close(sync=False)
         for path in tmp.values():
             Path(path).unlink(missing_ok=True)
         raise

@@ -47,12 +47,6 @@ class StreamFile:
             self.dropped = end
         return n
 
-    def fileno(self) -> int:
-        return self.fd
-
-    def flush(self) -> None:
-        self.fh.flush()
-
     def close(self, sync: bool = True) -> None:
         """Flush, fsync (if ``sync``) and close; a large file's remaining pages are dropped once on disk."""
         if self.fh.closed:
@@ -72,7 +66,4 @@ class StreamFile:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.fh.close()
+        self.close(sync=exc_type is None)

@@ -187,6 +187,27 @@ def test_a_failure_leaves_the_earlier_files_and_no_temporary_file(sample_kb_buil
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def test_a_file_that_fails_again_when_closed_is_still_removed(sample_kb_built: KnowledgeBase, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # disk full: the write fails, then the buffer left fails again as the file is closed
+    class Full(export.StreamFile):
+        def close(self, sync: bool = True) -> None:
+            super().close(sync)
+            if not sync:
+                raise OSError("No space left on device (closing)")
+
+    monkeypatch.setattr(export, "StreamFile", Full)
+    kb = sample_kb_built
+
+    def broken() -> Iterator[list[Quad]]:
+        yield next(iter(GraphPieces(kb, BASE)))
+        raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space left on device$"):
+        write_graph_files(broken(), tmp_path, _prefixes(kb))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_validation_sample_keeps_what_its_articles_name(sample_kb_built: KnowledgeBase) -> None:
     kb = sample_kb_built
     assert sample_kb(kb, 10**6) is kb
