@@ -155,6 +155,11 @@ def build(
         return
     counts = dict(report.counts)
     sources_line = f"sources: {counts.pop('extracted', 0)} extracted, {counts.pop('cached', 0)} from the cache"
+    if getattr(report, "up_to_date", False):
+        typer.echo(f"up to date: the sources, options, kg and its libraries are those of the last build into {out} "
+                   "and its files are unchanged; nothing rebuilt (--no-cache rebuilds everything)"
+                   + ("; the warnings above are that build's" if report.problems else ""))
+        sources_line = "sources: none read"
     violations = counts.pop("violations", None)
     typer.echo("built " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     typer.echo(sources_line + "; seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))

@@ -27,6 +27,7 @@ from kg.curated import CuratedFile, apply_curated, load_curated, page_metadata
 from kg.errors import KgError, SourceError
 from kg.gazetteer import Gazetteer
 from kg.iris import DEFAULT_BASE
+from kg.manifest import MANIFEST_FILE, forget, inputs_digest, up_to_date, write_manifest
 from kg.models import ArticleExtraction, KnowledgeBase, SourceDocument
 from kg.parallel import batches, extract_document, extract_for_cache, init_worker, map_batch, ordered_map
 from kg.resolve import resolve
@@ -44,6 +45,7 @@ class BuildReport:
     problems: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     validated: str = ""
+    up_to_date: bool = False  # nothing rebuilt: the files of the last build with the same inputs (kg.manifest)
 
 
 CACHE_FILE = ".kg-cache.sqlite"
@@ -333,24 +335,59 @@ def build(sources: Sequence[str | Path], out: str | Path, *, base_iri: str = DEF
     relations wait on disk between resolution and export (:mod:`kg.spool`), so
     memory grows with the entities rather than the mentions; the files are the
     same either way. With ``cache`` the extractions are kept in ``out/.kg-cache.sqlite``
-    so a rebuild re-extracts only changed sources. Returns a :class:`BuildReport`
+    so a rebuild re-extracts only changed sources, and a build whose inputs (every file under the
+    source paths, the options, kg and its libraries) are those of the last build into ``out``, its
+    files unchanged since, does nothing and returns that build's report with ``up_to_date`` set
+    (:mod:`kg.manifest`; without ``cache`` every build is done in full). Returns a :class:`BuildReport`
     whose ``counts`` include sources ``extracted`` and ``cached`` and
     ``seconds`` per stage. Raises :class:`KgError` when nothing could be built
     (no readable source) or, with ``strict``, on the first bad file. Exports
     are written atomically: a failed build leaves earlier files intact.
     """
     chosen = output_formats(formats)
-    report = BuildReport()
     out_dir = Path(out)
-    stats = ExtractStats()
-    options = ExtractOptions(workers=workers, cache=out_dir / CACHE_FILE if cache else None,
-                             include=include, exclude=exclude)
     clock = time.perf_counter()
+    inputs = None
+    if cache:
+        options = {"base_iri": base_iri, "provenance": provenance, "strict": strict, "formats": list(chosen),
+                   "include": list(include), "exclude": list(exclude),
+                   "store": str(Path(store).resolve()) if store is not None else None}
+        try:
+            inputs = inputs_digest(sources, out_dir, options, gazetteer, store)
+        except OSError:  # an unreadable file: the build reports it; no manifest then
+            inputs = None
+        if inputs is not None and (recorded := up_to_date(out_dir, inputs)) is not None:
+            counts = dict(recorded["counts"], extracted=0, cached=0)
+            return BuildReport(outputs=recorded["outputs"], counts=counts, problems=recorded["problems"],
+                               seconds={"up-to-date check": time.perf_counter() - clock},
+                               validated=recorded["validated"], up_to_date=True)
+    report = BuildReport()
+    if inputs is not None:
+        report.seconds["up-to-date check"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+    _full_build(report, sources, out_dir, chosen, clock, base_iri=base_iri, gazetteer=gazetteer, strict=strict,
+                progress=progress, workers=workers, cache=cache, include=include, exclude=exclude, store=store,
+                provenance=provenance, spool=spool)
+    if inputs is not None:
+        try:
+            write_manifest(out_dir, inputs, report.outputs, report.counts, report.problems, report.validated)
+        except OSError as err:  # the files are in place; only the next build's check is lost
+            report.problems.append(f"{out_dir / MANIFEST_FILE}: not written ({err}); the next build is done in full")
+    return report
+
+
+def _full_build(report: BuildReport, sources: Sequence[str | Path], out_dir: Path, formats: tuple[str, ...],
+                clock: float, *, base_iri: str, gazetteer: str | Path | None, strict: bool, progress: bool,
+                workers: int, cache: bool, include: Sequence[str], exclude: Sequence[str],
+                store: str | Path | None, provenance: str, spool: bool) -> None:
+    """:func:`build` when not up to date: every stage, the files into ``out_dir``, ``report`` filled."""
+    stats = ExtractStats()
+    extract = ExtractOptions(workers=workers, cache=out_dir / CACHE_FILE if cache else None,
+                             include=include, exclude=exclude)
     kb = build_kb(sources, gazetteer=gazetteer, strict=strict, problems=report.problems, progress=progress,
-                  options=options, stats=stats, spool=spool)
+                  options=extract, stats=stats, spool=spool)
     try:
-        return _write(kb, report, sources, out_dir, stats, clock, base_iri, store, provenance, workers, progress,
-                      chosen)
+        _write(kb, report, sources, out_dir, stats, clock, base_iri, store, provenance, workers, progress, formats)
     finally:
         if kb.spool is not None:
             kb.spool.close()
@@ -371,6 +408,7 @@ def _write(kb: KnowledgeBase, report: BuildReport, sources: Sequence[str | Path]
     staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out_dir))
     try:
         _export(kb, report, staging, base_iri, store, provenance, workers, progress, formats)
+        forget(out_dir)  # the last build's manifest: its files are about to be replaced
         final = {}
         for name, path in report.outputs.items():
             if path.parent == staging:

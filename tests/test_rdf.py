@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from decimal import Decimal
@@ -25,6 +26,7 @@ from kg.iris import (
     quantity_iri,
     slug,
 )
+from kg.manifest import MANIFEST_FILE
 from kg.models import KnowledgeBase, Relation
 from kg.query import load_graph
 from kg.rdf import EXPORTERS, quiet_rdflib, to_dataset, union_graph, write_exports
@@ -557,6 +559,10 @@ def test_the_sample_build_is_byte_identical_under_two_hash_seeds(tmp_path: Path)
     assert [p.wait() for p in procs] == [0, 0]
     names = sorted(p.name for p in runs["7"].iterdir())
     assert names == sorted(p.name for p in runs["31337"].iterdir()) and len(names) >= 10
+    # the build manifest records the files' modification times; its digest of the inputs is the same
+    names.remove(MANIFEST_FILE)
+    digests = {json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["inputs"] for out in runs.values()}
+    assert len(digests) == 1
     for name in names:
         assert (runs["7"] / name).read_bytes() == (runs["31337"] / name).read_bytes(), name
 
