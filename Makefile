@@ -23,4 +23,4 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) outputs/graph.* outputs/review.csv
+	rm -rf $(VENV) outputs/graph.* outputs/review.csv outputs/.kg-build.json outputs/.kg-cache.sqlite

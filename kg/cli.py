@@ -149,17 +149,18 @@ def build(
                              progress=sys.stderr.isatty() and not quiet, workers=workers or default_workers(),
                              cache=cache, include=include or (), exclude=exclude or (), store=store,
                              provenance=provenance, formats=formats or None)
+    again = getattr(report, "up_to_date", False)  # nothing built: the last build's report
     for problem in report.problems:
-        typer.echo(f"kg: warning: {problem}", err=True)
+        typer.echo(f"kg: warning{' (of the last build)' if again else ''}: {problem}", err=True)
     if quiet:
         return
     counts = dict(report.counts)
     sources_line = f"sources: {counts.pop('extracted', 0)} extracted, {counts.pop('cached', 0)} from the cache"
-    if getattr(report, "up_to_date", False):
+    if again:
         typer.echo(f"up to date: the sources, options, kg and its libraries are those of the last build into {out} "
-                   "and its files are unchanged; nothing rebuilt (--no-cache rebuilds everything)"
-                   + ("; the warnings above are that build's" if report.problems else ""))
-        sources_line = "sources: none read"
+                   "and its files are unchanged since; nothing built or rewritten (--no-cache builds in full). "
+                   "The last build's figures:")
+        sources_line = "sources: none read this time"
     violations = counts.pop("violations", None)
     typer.echo("built " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     typer.echo(sources_line + "; seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
@@ -171,7 +172,7 @@ def build(
     for name, path in sorted(report.outputs.items()):
         typer.echo(f"  {name:<9} {path}")
     if report.problems:
-        typer.echo(f"{len(report.problems)} warning(s) on stderr")
+        typer.echo(f"{len(report.problems)} warning(s) on stderr" + (" (of the last build)" if again else ""))
 
 
 @app.command()

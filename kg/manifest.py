@@ -26,7 +26,6 @@ import importlib.metadata
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -121,13 +120,13 @@ def write_manifest(out_dir: str | Path, inputs: str, outputs: Mapping[str, Path]
              for name, path in sorted(outputs.items())}  # a name alone: a file of the output folder
     record = {"version": _VERSION, "inputs": inputs, "outputs": files,
               "counts": dict(counts), "problems": list(problems), "validated": validated}
-    fd, tmp = tempfile.mkstemp(prefix=".kg-build-", suffix=".tmp", dir=out)
+    tmp = out / f"{MANIFEST_FILE}.{os.getpid()}.tmp"  # opened as any output is: the same permissions
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with tmp.open("w", encoding="utf-8") as fh:
             json.dump(record, fh, ensure_ascii=False, indent=1)
         os.replace(tmp, out / MANIFEST_FILE)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return out / MANIFEST_FILE
 

@@ -143,4 +143,7 @@ def test_the_cli_says_up_to_date_and_repeats_the_warnings(tmp_path: Path) -> Non
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0, again.output
     assert "up to date:" in again.stdout and "sources: none read" in again.stdout
-    assert "articles 6" in again.stdout and "empty.txt" in again.stderr
+    assert "articles 6" in again.stdout and "kg: warning (of the last build): " in again.stderr
+    assert "empty.txt" in again.stderr and "empty.txt" in first.stderr
+    # the manifest is created as the outputs are (the umask's permissions), not private to its owner
+    assert (out / MANIFEST_FILE).stat().st_mode == (out / "review.csv").stat().st_mode
