@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import kg
+from kg.cache import fingerprint
 
 MANIFEST_FILE = ".kg-build.json"
 """The manifest's name inside the output folder."""
@@ -73,14 +74,15 @@ def _package_and_environment(h: Any) -> None:
             h.update(str(path.relative_to(root)).encode() + b"\0")
             _hash_file(h, path)
     dists = sorted({(d.metadata["Name"] or "", d.version) for d in importlib.metadata.distributions()})
-    h.update(json.dumps([sys.version, kg.__version__, dists]).encode())
+    h.update(json.dumps([sys.version, dists]).encode())
 
 
 def inputs_digest(sources: Iterable[str | Path], out: str | Path, options: Mapping[str, Any],
                   gazetteer: str | Path | None = None, store: str | Path | None = None) -> str:
     """The hex SHA-256 digest of a build's inputs (see the module docstring): the files under each of
     ``sources`` (the output folder ``out`` and the ``store`` folder skipped where they lie inside one),
-    the ``gazetteer`` table, ``options`` (JSON-serialisable values, keys sorted) and kg's package and
+    the configuration the extraction cache keys on (:func:`kg.cache.fingerprint`: kg's version, its
+    data files, the ``gazetteer`` table), ``options`` (JSON-serialisable values, keys sorted) and kg's package and
     environment. Raises ``OSError`` if a file cannot be read."""
     h = hashlib.sha256(f"kg build inputs {_VERSION}\n".encode())
     skip = tuple(Path(p).resolve() for p in (out, store) if p is not None)
@@ -90,9 +92,7 @@ def inputs_digest(sources: Iterable[str | Path], out: str | Path, options: Mappi
         for path in _files(root, skip):
             h.update(str(path.relative_to(root) if path != root else Path(path.name)).encode() + b"\0")
             _hash_file(h, path)
-    if gazetteer is not None:
-        h.update(b"gazetteer\0")
-        _hash_file(h, Path(gazetteer))
+    h.update(b"config\0" + fingerprint(gazetteer).encode())  # the extraction cache's: version, data, table
     h.update(json.dumps(dict(options), sort_keys=True, ensure_ascii=False, default=str).encode())
     _package_and_environment(h)
     return h.hexdigest()

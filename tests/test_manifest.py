@@ -127,6 +127,11 @@ def test_the_inputs_digest_walks_a_link_loop_once_and_skips_the_output_folder(tm
     (src / "more" / "new.txt").write_text("本报讯", encoding="utf-8")
     assert inputs_digest([src], out, {}) != first
     assert inputs_digest([src], out, {"formats": ["ttl"]}) != inputs_digest([src], out, {"formats": ["nq"]})
+    table = tmp_path / "nbs.csv"  # a gazetteer table outside the sources is an input too
+    table.write_text("code,name\n", encoding="utf-8")
+    with_table = inputs_digest([src], out, {}, gazetteer=table)
+    table.write_text("code,name\n370831100000,杨柳镇\n", encoding="utf-8")
+    assert inputs_digest([src], out, {}, gazetteer=table) not in (with_table, inputs_digest([src], out, {}))
 
 
 def test_the_cli_says_up_to_date_and_repeats_the_warnings(tmp_path: Path) -> None:
