@@ -50,13 +50,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, groupby
+from multiprocessing.reduction import ForkingPickler
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from kg.heap import return_large_blocks
+from kg.models import Article
 from kg.outfile import StreamFile
 from kg.rdf import _RDF_TYPE, _Compactor, _turtle_body, jsonld_compactor, jsonld_context
-from kg.store import XSD, GraphPieces, Quad, RecordRow, Shape, row_quads
+from kg.spool import decode_records
+from kg.store import XSD, GraphPieces, Quad, RecordRow, Shape, TaskData, WorkerSetup, row_quads
 
 _XSD_STRING = "^^" + XSD.string
 
@@ -454,6 +458,7 @@ class _Renderer:
     """Renders pieces to text; holds the Turtle and JSON-LD IRI compactors (and their caches)."""
 
     def __init__(self, prefixes: dict[str, str], names: Iterable[str]) -> None:
+        self.prefixes = prefixes
         self.c = _Compactor(prefixes)
         self.compact = jsonld_compactor(jsonld_context())
         self.json = _JsonNodes(self.compact)
@@ -788,14 +793,29 @@ def _run_beside() -> Any:
     return _BESIDE()
 
 
-def _render_batch(bounds: tuple[int, int]) -> list[_Rendered]:
+def _start_worker(args: tuple[WorkerSetup, dict[str, str], list[str]]) -> None:
+    """A spawned worker's first task: the state its tasks read (``(setup, prefixes, format names)``;
+    :meth:`kg.store.GraphPieces.in_worker`)."""
+    global _STATE
+    setup, prefixes, names = args
+    return_large_blocks()
+    _STATE = GraphPieces.in_worker(setup), _Renderer(prefixes, names)
+
+
+def _render_batch(task: tuple[int, int, list[Article] | None, list[bytes] | None]) -> list[_Rendered]:
+    """Render articles ``start:stop`` of ``task`` (``(start, stop, articles, records)``): from copies
+    of the articles and their records as stored (:meth:`kg.spool.RecordSpool.raw`) in a spawned
+    worker, from the KnowledgeBase (None, None) in a forked one."""
     assert _STATE is not None
     pieces, renderer = _STATE
     problems = pieces.emitter.problems
+    start, stop, articles, raws = task
+    fixes = pieces.emitter.kb.fixes if raws is not None else []  # a worker's _WorkerKb
     out = []
-    for i in range(*bounds):
+    for k, i in enumerate(range(start, stop)):
         before = len(problems) if problems is not None else 0
-        piece, rows = pieces.article_parts(i)
+        records = decode_records(raws[k], fixes) if raws is not None else None
+        piece, rows = pieces.article_parts(i, articles[k] if articles is not None else None, records)
         if piece or rows:
             rendered = renderer.article(piece, rows)
             if problems is not None:
@@ -804,12 +824,15 @@ def _render_batch(bounds: tuple[int, int]) -> list[_Rendered]:
     return out
 
 
-def _render_shared(task: tuple[str, int, int]) -> _SharedRendered:
+def _render_shared(job: tuple[tuple[str, int, int], TaskData | None]) -> _SharedRendered:
+    """Render a task of the shared graphs from the copy of its data in ``job`` (``(task, data)``; data
+    None: from the KnowledgeBase, in a forked worker)."""
     assert _STATE is not None
     pieces, renderer = _STATE
     problems = pieces.emitter.problems
     before = len(problems) if problems is not None else 0
-    rendered = renderer.shared(task, pieces.shared_piece(task))
+    task, data = job
+    rendered = renderer.shared(task, pieces.shared_piece(task, data))
     if problems is not None:
         rendered.problems = problems[before:]
     return rendered
@@ -831,18 +854,25 @@ def _serve(conn: Any) -> None:
     conn.close()
 
 
-class _Forked:
-    """Worker processes forked from this one, each with a pipe of its own: a task is sent to one of
-    them and its result read back from that worker, in the order sent. Unlike
-    ``multiprocessing.Pool``, whose workers share one result queue, a worker can be killed at any
-    moment (an error or an interrupt in this process) without leaving a result half written in a
-    shared pipe (``Pool.terminate`` then waits for the rest forever), and a worker that dies (the
-    kernel's out-of-memory killer) raises RuntimeError here instead of leaving its task unanswered."""
+class _Workers:
+    """Worker processes, each with a pipe of its own: a task is sent to one of them and its result
+    read back from that worker, in the order sent. ``method`` is how they start: ``fork`` (they
+    hold a copy of this process, pages shared until written) or ``spawn`` (a new interpreter, given
+    what it needs by its tasks). Unlike ``multiprocessing.Pool``, whose workers share one result
+    queue, a worker can be killed at any moment (an error or an interrupt in this process) without
+    leaving a result half written in a shared pipe (``Pool.terminate`` then waits for the rest
+    forever), and a worker that dies (the kernel's out-of-memory killer) raises RuntimeError here
+    instead of leaving its task unanswered. Tasks are pickled in the caller's thread and written to
+    the pipes by a thread per worker: a task larger than a pipe's buffer (one carrying its data)
+    would otherwise wait for the worker to read it while the worker waits for this process to read
+    its result."""
 
-    def __init__(self, n: int) -> None:
-        ctx = mp.get_context("fork")
+    def __init__(self, n: int, method: str = "fork") -> None:
+        ctx: Any = mp.get_context(method)
         self.procs: list[Any] = []
         self.conns: list[Any] = []
+        self.outboxes: list[queue.SimpleQueue[bytes | memoryview | None]] = []
+        self.senders: list[threading.Thread] = []
         try:
             for _ in range(n):
                 here, there = ctx.Pipe()
@@ -851,12 +881,34 @@ class _Forked:
                 there.close()  # this process keeps its end only: the worker's death closes the pipe
                 self.procs.append(proc)
                 self.conns.append(here)
+            for conn in self.conns:  # threads once every worker is started (a forked child would copy their locks)
+                outbox: queue.SimpleQueue[bytes | memoryview | None] = queue.SimpleQueue()
+                sender = threading.Thread(target=self._send_all, args=(conn, outbox), name="kg-task-sender",
+                                          daemon=True)
+                sender.start()
+                self.outboxes.append(outbox)
+                self.senders.append(sender)
         except BaseException:
             self.kill()
             raise
 
+    @staticmethod
+    def _send_all(conn: Any, outbox: queue.SimpleQueue[bytes | memoryview | None]) -> None:
+        """Write each pickled task of ``outbox`` to ``conn`` until None; stop at an error (a worker
+        that died: :meth:`recv` reads its closed pipe)."""
+        while (data := outbox.get()) is not None:
+            try:
+                conn.send_bytes(data)
+            except OSError:
+                return
+
     def send(self, worker: int, fn: Callable[..., Any], arg: Any = None) -> None:
-        self.conns[worker].send((fn, arg))
+        """Queue ``fn(arg)`` for ``worker``; pickled here (what does not pickle raises here)."""
+        self.send_pickled(worker, ForkingPickler.dumps((fn, arg)))
+
+    def send_pickled(self, worker: int, data: bytes | memoryview) -> None:
+        """Queue a task pickled once for several workers (``ForkingPickler.dumps((fn, arg))``)."""
+        self.outboxes[worker].put(data)
 
     def ready(self, worker: int) -> bool:
         """Whether ``worker`` has sent a result (or died) that :meth:`recv` would read without waiting."""
@@ -874,10 +926,17 @@ class _Forked:
             raise value
         return value
 
+    def _stop_senders(self) -> None:
+        for outbox in self.outboxes:
+            outbox.put(None)
+        for sender in self.senders:
+            sender.join()
+
     def close(self) -> None:
         """Let the workers finish and wait for them."""
-        for conn in self.conns:
-            conn.send(None)
+        for outbox in self.outboxes:
+            outbox.put(ForkingPickler.dumps(None))  # a worker stops at None
+        self._stop_senders()
         for proc in self.procs:
             proc.join()
         for conn in self.conns:
@@ -889,6 +948,7 @@ class _Forked:
             proc.kill()
         for proc in self.procs:
             proc.join()
+        self._stop_senders()  # a sender writing to a dead worker's pipe meets an error and stops
         for conn in self.conns:
             conn.close()
 
@@ -922,15 +982,23 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
               beside: Callable[[], Any] | None = None) -> Iterator[_Rendered | _SharedRendered | list[Quad] | _Beside]:
     """Every piece of ``pieces`` in order: the shared graphs' (:meth:`GraphPieces.shared_items`: a
     task rendered, or a piece made here for the caller to render), then every article graph rendered.
-    Tasks and articles are rendered in ``workers`` forked processes when more than one is asked for,
-    the platform can fork and memory allows it (:func:`fork_fits`), while this process merges what
-    they rendered and makes the other pieces; the files are the same either way. ``forked()`` is
-    called once the workers are forked (at once without them). ``beside()`` runs first in the last
-    worker, which takes tasks once it is done (without workers: in a thread of this process), and its
-    outcome comes last, a :class:`_Beside`. An error here or in the caller kills the workers (:class:`_Forked`)."""
+    Tasks and articles are rendered in ``workers`` processes when more than one is asked for and the
+    platform can fork, while this process merges what they rendered and makes the other pieces; the
+    files are the same either way. With a spooled KnowledgeBase (``kb.spool``) the workers are
+    spawned, each task sent with copies of what it reads (:meth:`GraphPieces.task_data`, the articles
+    and their records as stored), and ``beside()`` runs in a thread of this process: forked workers
+    would come to hold a copy of most of this process's memory (CPython writes a reference count into
+    every object read, by them or by this process), spawned ones hold their tasks. Without a spool
+    they are forked when memory allows it (:func:`fork_fits`) and ``beside()`` runs first in the last
+    of them, which takes tasks once it is done. Without workers everything runs here, ``beside()`` in
+    a thread. ``forked()`` is called once the workers are started (at once without them);
+    ``beside()``'s outcome comes last, a :class:`_Beside`. An error here or in the caller kills the
+    workers (:class:`_Workers`)."""
     global _STATE, _BESIDE
     n = len(pieces)
-    if workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods() or not fork_fits(workers):
+    spool = pieces.kb.spool
+    if (workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods()
+            or (spool is None and not fork_fits(workers))):
         if forked is not None:
             forked()
         aside = _Beside.thread(beside)
@@ -946,17 +1014,29 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
         yield aside
         return
     pieces.prepare()  # what every task reads, made once here rather than in each worker
-    _STATE, _BESIDE = (pieces, renderer), beside
-    gc.freeze()  # forked children then do not copy the parent's pages just to scan them (the KB holds no cycles)
+    articles = pieces.kb.articles
+    if spool is None:
+        _STATE, _BESIDE = (pieces, renderer), beside
+        gc.freeze()  # forked children then do not copy the parent's pages just to scan them (the KB holds no cycles)
     jobs = chain(pieces.shared_items(), ((i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)))
+    aside = _Beside()
     try:
-        # beside() runs first in the last worker, which then renders too: a process of its own would
-        # copy as many of this process's pages again (the views read every entity and article)
-        procs = _Forked(workers)
+        procs = _Workers(workers, "fork" if spool is None else "spawn")
         try:
             outcome = _Beside()
-            busy = workers - 1 if beside is not None else None  # the worker running beside()
-            if busy is not None:
+            busy = None  # the worker running beside(), if one does
+            if spool is not None:
+                setup = ForkingPickler.dumps((_start_worker, (pieces.worker_setup(), renderer.prefixes,
+                                                              sorted(renderer.names))))
+                for worker in range(workers):
+                    procs.send_pickled(worker, setup)
+                aside = _Beside.thread(beside)
+                for worker in range(workers):
+                    procs.recv(worker)
+            elif beside is not None:
+                # beside() runs first in the last worker, which then renders too: a process of its own
+                # would copy as many of this process's pages again (the views read every entity and article)
+                busy = workers - 1
                 procs.send(busy, _run_beside)
             if forked is not None:
                 forked()
@@ -987,8 +1067,16 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
                         continue
                     free = workers - (busy is not None)
                     worker, turn = turn % free, turn + 1
-                    # a task of the shared graphs, or a batch of articles
-                    procs.send(worker, _render_shared if isinstance(job[0], str) else _render_batch, job)
+                    # a task of the shared graphs or a batch of articles; a spawned worker is sent copies
+                    # of what it reads (pickled), a forked one reads this process's objects
+                    if isinstance(job[0], str):
+                        procs.send(worker, _render_shared, (job, pieces.task_data(job) if spool else None))
+                    elif spool is not None:
+                        start, stop = job
+                        procs.send(worker, _render_batch, (start, stop, articles[start:stop],
+                                                           [spool.raw(i) for i in range(start, stop)]))
+                    else:
+                        procs.send(worker, _render_batch, (*job, None, None))
                     pending.append(worker)
 
             submit()
@@ -1008,6 +1096,8 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
         except BaseException:  # an error here or in the caller (GeneratorExit): stop the workers at once
             procs.kill()
             raise
-        yield outcome
+        finally:
+            aside.join()
+        yield aside if spool is not None else outcome
     finally:
         _STATE, _BESIDE = None, None

@@ -26,6 +26,7 @@ from kg.collector import collector_paused
 from kg.curated import CuratedFile, apply_curated, load_curated, page_metadata
 from kg.errors import KgError, SourceError
 from kg.gazetteer import Gazetteer
+from kg.heap import return_large_blocks
 from kg.iris import DEFAULT_BASE
 from kg.manifest import MANIFEST_FILE, forget, inputs_digest, up_to_date, write_manifest
 from kg.models import ArticleExtraction, KnowledgeBase, SourceDocument
@@ -380,7 +381,10 @@ def _full_build(report: BuildReport, sources: Sequence[str | Path], out_dir: Pat
                 clock: float, *, base_iri: str, gazetteer: str | Path | None, strict: bool, progress: bool,
                 workers: int, cache: bool, include: Sequence[str], exclude: Sequence[str],
                 store: str | Path | None, provenance: str, spool: bool) -> None:
-    """:func:`build` when not up to date: every stage, the files into ``out_dir``, ``report`` filled."""
+    """:func:`build` when not up to date: every stage, the files into ``out_dir``, ``report`` filled.
+    Large freed blocks of the C heap go back to the system from now on in this process
+    (:func:`kg.heap.return_large_blocks`)."""
+    return_large_blocks()
     stats = ExtractStats()
     extract = ExtractOptions(workers=workers, cache=out_dir / CACHE_FILE if cache else None,
                              include=include, exclude=exclude)

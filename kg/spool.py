@@ -41,7 +41,7 @@ from pydantic import BaseModel
 
 from kg.models import Mention, Quantity, Relation, ResolvedMention, Span
 
-__all__ = ["ArticleRecords", "LightRecords", "RecordSpool", "apply_fix", "quantity_value"]
+__all__ = ["ArticleRecords", "LightRecords", "RecordSpool", "apply_fix", "decode_records", "quantity_value"]
 
 Fix = tuple[Any, ...]
 """A curated decision replayed on spooled records: ``("drop", frozenset[str])``,
@@ -143,11 +143,13 @@ class RecordSpool:
 
     def records(self, i: int) -> ArticleRecords:
         """Article ``i``'s records as new model objects, curated fixes applied."""
+        return decode_records(self.raw(i), self.fixes)
+
+    def raw(self, i: int) -> bytes:
+        """Article ``i``'s records as stored (:func:`decode_records` of them and :attr:`fixes` gives
+        :meth:`records`): what another process, without this file, needs to read them."""
         start, split = self._offsets[i], self._split[i]
-        out = _decode(marshal.loads(os.pread(self._fd, split - start, start)))
-        for fix in self.fixes:
-            apply_fix(fix, out)
-        return out
+        return os.pread(self._fd, split - start, start)
 
     def light(self) -> Iterator[LightRecords]:
         """Every article's :class:`LightRecords`, in order, curated fixes applied."""
@@ -158,6 +160,15 @@ class RecordSpool:
             for fix in self.fixes:
                 _apply_light(fix, out)
             yield out
+
+
+def decode_records(raw: bytes, fixes: list[Fix]) -> ArticleRecords:
+    """An article's records as new model objects from :meth:`RecordSpool.raw`, the curated ``fixes``
+    (:attr:`RecordSpool.fixes`) applied."""
+    out = _decode(marshal.loads(raw))
+    for fix in fixes:
+        apply_fix(fix, out)
+    return out
 
 
 def quantity_value(q: Quantity) -> Decimal | None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
@@ -48,7 +49,7 @@ from kg.iris import (
     unit_summary_iri,
 )
 from kg.models import Article, Entity, KnowledgeBase, PageMetadata, Quantity, Relation, ResolvedMention, Span
-from kg.spool import quantity_value
+from kg.spool import ArticleRecords, quantity_value
 
 __all__ = ["GraphPieces", "PROVENANCE_MODES", "Quad", "RecordRow", "STORE_MARKER", "Shape", "graph_chunks",
            "kb_quads", "literal", "load_store", "nquad_line", "open_store", "row_quads"]
@@ -212,28 +213,40 @@ record itself; ``full`` adds W3C Web Annotation nodes (an ``oa:SpecificResource`
 the triples of a build."""
 
 
+@dataclass
+class WorkerSetup:
+    """What a worker process that does not hold the KnowledgeBase needs to make article graphs and
+    shared-graph tasks (:meth:`GraphPieces.worker_setup`, :meth:`GraphPieces.in_worker`): the base
+    IRI, provenance mode, every entity key (sorted), every article id (input order), the people map
+    (a name or label → its Person's key), the spool's curated fixes (:attr:`kg.spool.RecordSpool.fixes`)
+    and whether problems are collected."""
+
+    base: str
+    provenance: str
+    keys: list[str]
+    article_ids: list[str]
+    people: dict[str, str]
+    fixes: list[Any] = field(default_factory=list)
+    problems: bool = True
+
+
+@dataclass
+class _WorkerKb:
+    """A worker's stand-in for the KnowledgeBase (:meth:`_Emitter.in_worker`): its entity keys."""
+
+    entities: set[str]
+    fixes: list[Any]
+    spool: Any = None
+
+
 class _Emitter:
     """Writes one KnowledgeBase as quads; ``node`` maps entity keys and article ids to IRI terms."""
 
     def __init__(self, kb: KnowledgeBase, base: str, problems: list[str] | None = None,
                  provenance: str = "compact") -> None:
-        if provenance not in PROVENANCE_MODES:
-            raise ValueError(f"provenance must be one of {', '.join(PROVENANCE_MODES)}, not {provenance!r}")
-        self.full = provenance == "full"
-        self.kb = kb
-        self.problems = problems
-        self.base = base
-        self.quads: list[Quad] = []
-        self.shapes: dict[Shape, Shape] = {}  # one tuple per shape (rows share it)
-        self.rows_graph = ""  # the article graph whose records go to rows
-        self.rows: list[RecordRow] | None = None  # when a list, records of an article's graph go here (row())
-        self.entities_graph = f"<{graph_iri(base, 'entities')}>"
-        self.curated_graph = f"<{graph_iri(base, 'curated')}>"
-        self.sources_graph = f"<{graph_iri(base, 'sources')}>"
-        self.statistics_graph = f"<{graph_iri(base, 'statistics')}>"
-        self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
+        self._start(kb, base, problems, provenance)
+        self.articles: dict[str, Article | None] = {a.id: a for a in kb.articles}
         self.article_terms: dict[str, str] = {a: f"<{article_iri(base, a)}>" for a in self.articles}
-        self.entity_terms: dict[str, str] = {}
         self.sources = {d.id: d for d in kb.sources}
         self.source_metadata: dict[str, PageMetadata] = {}  # a source's metadata as its first article has it
         for a in kb.articles:
@@ -249,6 +262,51 @@ class _Emitter:
             self.mention_spans.setdefault((rm.mention.article_id, rm.entity), []).append(rm.mention.span)
         self.merge_rows = {(row.get("key_a"), row.get("key_b")): row
                            for row in reversed(getattr(kb, "merge_candidates", None) or [])}
+
+    def _start(self, kb: Any, base: str, problems: list[str] | None, provenance: str) -> None:
+        """What every emitter holds, in this process or in a worker (:meth:`in_worker`)."""
+        if provenance not in PROVENANCE_MODES:
+            raise ValueError(f"provenance must be one of {', '.join(PROVENANCE_MODES)}, not {provenance!r}")
+        self.full = provenance == "full"
+        self.kb = kb
+        self.problems = problems
+        self.base = base
+        self.quads: list[Quad] = []
+        self.shapes: dict[Shape, Shape] = {}  # one tuple per shape (rows share it)
+        self.rows_graph = ""  # the article graph whose records go to rows
+        self.rows: list[RecordRow] | None = None  # when a list, records of an article's graph go here (row())
+        self.entities_graph = f"<{graph_iri(base, 'entities')}>"
+        self.curated_graph = f"<{graph_iri(base, 'curated')}>"
+        self.sources_graph = f"<{graph_iri(base, 'sources')}>"
+        self.statistics_graph = f"<{graph_iri(base, 'statistics')}>"
+        self.entity_terms: dict[str, str] = {}
+        # what a task's data (GraphPieces.task_data) gives a worker instead of this process's objects
+        self.current: Article | None = None  # the article whose graph is being made
+        self.counts: dict[str, int] | None = None  # article counts of the entities being described
+        self.rows_given: dict[tuple[Any, Any], dict[str, str]] | None = None  # merge rows of the relations
+
+    @classmethod
+    def in_worker(cls, setup: WorkerSetup) -> _Emitter:
+        """An emitter of article graphs and shared-graph tasks in a worker process that does not hold
+        the KnowledgeBase: the entity keys (a set: ``kb.entities`` is only asked whether it holds a
+        key), article ids and people of ``setup``; each task brings the objects it reads
+        (:meth:`GraphPieces.task_data`, the article and its records)."""
+        self = cls.__new__(cls)
+        kb = _WorkerKb(set(setup.keys), setup.fixes)
+        self._start(kb, setup.base, [] if setup.problems else None, setup.provenance)
+        self.articles = dict.fromkeys(setup.article_ids)
+        self.article_terms = {a: f"<{article_iri(setup.base, a)}>" for a in setup.article_ids}
+        self.sources, self.source_metadata, self.mention_spans, self.merge_rows = {}, {}, {}, {}
+        self.people = setup.people
+        return self
+
+    def article_text(self, article_id: str) -> str | None:
+        """The text of article ``article_id`` (None if unknown): :attr:`current`'s if it is that article."""
+        current = self.current
+        if current is not None and current.id == article_id:
+            return current.text
+        article = self.articles.get(article_id)  # None in a worker: it has the current article only
+        return article.text if article is not None else None
 
     def _curated_self(self) -> None:
         g = name = self.curated_graph
@@ -313,8 +371,8 @@ class _Emitter:
         add((node, KG.start, _nni(span.start), g))
         add((node, KG.end, _nni(span.end), g))
         if exact is None:
-            article = self.articles.get(article_id)
-            exact = article.text[span.start : span.end] if article is not None else None
+            text = self.article_text(article_id)
+            exact = text[span.start : span.end] if text is not None else None
         if exact is not None:
             add((node, KG.exact, literal(exact), g))
         return None
@@ -329,8 +387,7 @@ class _Emitter:
         add((pos, RDF.type, OA.TextPositionSelector, g))
         add((pos, OA.start, _nni(span.start), g))
         add((pos, OA.end, _nni(span.end), g))
-        article = self.articles.get(article_id)
-        text = article.text if article is not None else None
+        text = self.article_text(article_id)
         if exact is None and text is not None:
             exact = text[span.start : span.end]
         if exact is not None:
@@ -420,7 +477,8 @@ class _Emitter:
         if e.code:
             add((s, KG.divisionCode, literal(e.code), g))
         add((s, KG.linked, literal("true" if e.linked else "false", datatype=XSD.boolean), g))
-        add((s, KG.articleCount, _int(self.article_counts.get(e.key, 0)), g))
+        counts = self.counts if self.counts is not None else self.article_counts
+        add((s, KG.articleCount, _int(counts.get(e.key, 0)), g))
         qualified = e.attributes.get("qualified_name") or e.attributes.get("qualifiedName")
         if qualified:
             add((s, KG.qualifiedName, literal(qualified, ZH), g))
@@ -634,7 +692,8 @@ class _Emitter:
         if r.evidence is not None:
             span = r.evidence
             predicates += (KG.start, KG.end, KG.exact)
-            text = self.articles[r.article_id or ""].text
+            text = self.article_text(r.article_id or "")
+            assert text is not None  # a relation read in its article
             values += (_nni(span.start), _nni(span.end), literal(text[span.start : span.end]))
             support = sorted(set(self.supporting_mentions(r.article_id or "", (r.subject, r.object), span)))
             predicates += [PROV.wasDerivedFrom] * len(support)
@@ -642,7 +701,8 @@ class _Emitter:
         self.record(node, predicates, values, article, support)
 
     def merge_evidence(self, r: Relation) -> str:
-        row = self.merge_rows.get((r.subject, r.object))
+        rows = self.rows_given if self.rows_given is not None else self.merge_rows
+        row = rows.get((r.subject, r.object))
         if row is not None:
             reason, where = row.get("reason", ""), row.get("evidence", "")
             return f"{reason}; mentions: {where}" if where else reason
@@ -655,6 +715,11 @@ class _Emitter:
                 if sp.start < evidence.end and evidence.start < sp.end:
                     found.append(f"<{mention_iri(self.base, article_id, sp.start, sp.end)}>")
         return found
+
+
+TaskData = tuple[list[Entity], dict[str, int], list[Relation], dict[tuple[Any, Any], dict[str, str]]]
+"""What a task of :meth:`GraphPieces.shared_items` reads (:meth:`GraphPieces.task_data`): entities,
+their article counts, relations, the merge-candidate rows of those relations by (subject, object)."""
 
 
 class GraphPieces:
@@ -768,21 +833,57 @@ class GraphPieces:
         count of every entity: a pass over the spool), so that forked workers share it, not redo it."""
         _ = self._keys, self.emitter.article_counts
 
-    def shared_piece(self, task: tuple[str, int, int]) -> list[Quad]:
-        """The entities graph's quads (sorted, distinct) of a task of :meth:`shared_items`."""
-        e, (kind, start, stop) = self.emitter, task
+    def shared_piece(self, task: tuple[str, int, int], data: TaskData | None = None) -> list[Quad]:
+        """The entities graph's quads (sorted, distinct) of a task of :meth:`shared_items`, made from
+        ``data`` (:meth:`task_data` of the task, in a worker) when given, else from the KnowledgeBase."""
+        e = self.emitter
+        entities, e.counts, relations, e.rows_given = data if data is not None else self.task_data(task)
         e.quads = []
-        if kind == "entities":
-            for key in self._keys[start:stop]:
-                entity = self.kb.entities[key]
+        try:
+            for entity in entities:
                 if entity.attributes.get(CURATED_ATTRIBUTE) != "true":
                     e.entity(entity)
-        elif kind == "relations":
-            e.records([], [], [r for r in self.unplaced[2][start:stop] if e.relation_graph(r) == e.entities_graph])
-        else:
-            raise ValueError(f"unknown task {task!r}")
+            e.records([], [], [r for r in relations if e.relation_graph(r) == e.entities_graph])
+        finally:
+            e.counts = e.rows_given = None
         quads, e.quads = e.quads, []
         return sorted(set(quads))
+
+    def task_data(self, task: tuple[str, int, int]) -> TaskData:
+        """What a task of :meth:`shared_items` reads, as objects to send to a worker process: entities
+        ``start:stop`` (key order) and their article counts, or the relations of no article
+        ``start:stop`` and the merge-candidate rows they name. A forked worker given these (pickled:
+        copies) reads nothing else of this process's KnowledgeBase for the task, so it does not copy
+        the memory pages of the objects (CPython writes a reference count into every object it reads)."""
+        kind, start, stop = task
+        if kind == "entities":
+            entities = [self.kb.entities[key] for key in self._keys[start:stop]]
+            counts = self.emitter.article_counts
+            return entities, {e.key: counts[e.key] for e in entities if e.key in counts}, [], {}
+        if kind == "relations":
+            relations = self.unplaced[2][start:stop]
+            merge = self.emitter.merge_rows
+            return [], {}, relations, {pair: merge[pair] for r in relations if (pair := (r.subject, r.object)) in merge}
+        raise ValueError(f"unknown task {task!r}")
+
+    def worker_setup(self) -> WorkerSetup:
+        """What :meth:`in_worker` makes this object's article graphs and shared tasks from, in another
+        process (pickled)."""
+        e = self.emitter
+        spool = self.kb.spool
+        return WorkerSetup(e.base, "full" if e.full else "compact", self._keys, [a.id for a in self.kb.articles],
+                           e.people, list(spool.fixes) if spool is not None else [], e.problems is not None)
+
+    @classmethod
+    def in_worker(cls, setup: WorkerSetup) -> GraphPieces:
+        """A GraphPieces in a worker process without the KnowledgeBase (:meth:`worker_setup`): it makes
+        :meth:`article_parts` given each article and its records, and :meth:`shared_piece` given each
+        task's :meth:`task_data`; nothing else. ``emitter.problems`` collects the problems met."""
+        self = cls.__new__(cls)
+        self.emitter = _Emitter.in_worker(setup)
+        self.kb = self.emitter.kb
+        self.by_article, self.unplaced = {}, ([], [], [])
+        return self
 
     def article(self, i: int) -> list[Quad]:
         """The graph of ``kb.articles[i]`` as one piece (its records read from ``kb.spool`` when the
@@ -793,18 +894,22 @@ class GraphPieces:
             quads = sorted(quads + [q for row in rows for q in row_quads(row, g)])
         return quads
 
-    def article_parts(self, i: int) -> tuple[list[Quad], list[RecordRow]]:
+    def article_parts(self, i: int, article: Article | None = None, records: ArticleRecords | None = None
+                      ) -> tuple[list[Quad], list[RecordRow]]:
         """The graph of ``kb.articles[i]`` as :meth:`article`'s piece less its common records (mentions,
         figures, relation records), and those records as :data:`RecordRow` sorted by IRI. Rows that
-        share an IRI (a span named twice) are given as quads: no subject is both in a row and in the piece."""
+        share an IRI (a span named twice) are given as quads: no subject is both in a row and in the piece.
+        In a worker (:meth:`in_worker`) ``article`` is a copy of ``kb.articles[i]`` and ``records`` its
+        records (:func:`kg.spool.decode_records`), read instead of the KnowledgeBase and its spool."""
         e = self.emitter
-        g = e.article_terms[self.kb.articles[i].id]
-        e.rows, e.rows_graph = [], g
+        article = article if article is not None else self.kb.articles[i]
+        g = e.article_terms[article.id]
+        e.rows, e.rows_graph, e.current = [], g, article
         try:
-            quads = self._article_quads(i)
+            quads = self._article_quads(i, article, records)
             rows = e.rows
         finally:
-            e.rows = None
+            e.rows, e.current = None, None
         rows.sort(key=itemgetter(0))
         twice = {rows[k][0] for k in range(len(rows) - 1) if rows[k][0] == rows[k + 1][0]}
         if twice:
@@ -812,16 +917,15 @@ class GraphPieces:
             rows = [row for row in rows if row[0] not in twice]
         return sorted(set(quads)), rows
 
-    def _article_quads(self, i: int) -> list[Quad]:
+    def _article_quads(self, i: int, article: Article, rec: ArticleRecords | None) -> list[Quad]:
         e = self.emitter
-        article = self.kb.articles[i]
         e.quads = []
         e.article(article)
         spool = self.kb.spool
-        if spool is None:
+        if rec is None and spool is None:
             e.records(*self.by_article.get(article.id, ([], [], [])))
         else:
-            rec = spool.records(i)
+            rec = rec if rec is not None else spool.records(i)
             spans: dict[tuple[str, str], list[Span]] = {}  # for the relations' supporting mentions
             for rm in rec.mentions:
                 spans.setdefault((rm.mention.article_id, rm.entity), []).append(rm.mention.span)

@@ -225,7 +225,7 @@ def test_the_validation_sample_keeps_what_its_articles_name(sample_kb_built: Kno
 
 def test_a_worker_that_dies_is_an_error_not_a_wait() -> None:
     # (the kernel's out-of-memory killer, say): its task is answered by RuntimeError
-    procs = export._Forked(2)
+    procs = export._Workers(2)
     try:
         procs.send(0, abs, -3)
         procs.send(1, os._exit, 9)

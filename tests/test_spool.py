@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -146,3 +147,71 @@ def test_spool_keeps_every_field_of_every_record() -> None:
     rec.mentions[0].entity = "place/other"  # records read are new objects: the spool is unchanged
     assert spool.records(0).mentions == mentions
     spool.close()
+
+
+@pytest.mark.parametrize("provenance", ["compact", "full"])
+def test_spawned_render_workers_write_the_bytes_of_one_process(tmp_path: Path, provenance: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # a spooled KnowledgeBase is rendered by spawned workers that hold no KnowledgeBase: each task
+    # brings its articles, their stored records, the entities and relations it describes; the curated
+    # decisions replayed on the records (drop, merge, split) reach them through the setup
+    from kg import export
+
+    src = tmp_path / "sources"
+    (src / "curated").mkdir(parents=True)
+    shutil.copy(ROOT / "sources" / "jining-daily-page.txt", src)
+    shutil.copy(ROOT / "sources" / "jining-daily-page.meta.yaml", src)
+    for page in sorted(PAGES.glob("*.txt"))[:4]:
+        shutil.copy(page, src)
+    kb = build_kb([src])
+    article = next(a.id for a in kb.articles if any(rm.entity.endswith("370831") and rm.mention.article_id == a.id
+                                                  for rm in kb.mentions))
+    (src / "curated" / "decisions.yaml").write_text(CURATED.format(article=article), encoding="utf-8")
+    monkeypatch.setattr(export, "_BATCH", 1)  # one article a task: enough tasks to start the workers
+    monkeypatch.setattr("kg.store.CHUNK_NODES", 40)  # entities in several tasks, each with its data
+    started: list[str] = []
+    workers = export._Workers
+
+    def spy(n: int, method: str = "fork") -> export._Workers:
+        started.append(method)
+        return workers(n, method)
+
+    monkeypatch.setattr(export, "_Workers", spy)
+    one = build([src], tmp_path / "one", workers=1, cache=False, provenance=provenance)
+    two = build([src], tmp_path / "two", workers=2, cache=False, provenance=provenance)
+    assert started == ["spawn"]  # not for one worker
+    a, b = _files(tmp_path / "one"), _files(tmp_path / "two")
+    assert sorted(a) == sorted(b) and len(a) >= 9
+    for name in a:
+        assert a[name] == b[name], f"{name} differs between 1 and 2 workers"
+    assert one.counts == two.counts and one.problems == two.problems
+    assert two.counts["articles"] > 8 and two.counts["Person"] > 3
+    assert "泗水县（另一）" in b["graph.ttl"].decode()  # the split reached the workers' records
+
+
+def test_spawned_render_workers_send_back_the_problems_they_meet(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # a record naming an entity the KnowledgeBase lacks is skipped with a problem, in a worker as here
+    from kg import export
+    from kg.export import write_graph_files
+    from kg.iris import DEFAULT_BASE
+    from kg.rdf import kg_prefixes
+    from kg.store import GraphPieces
+
+    kb = build_kb([ROOT / "sources"], spool=True)
+    assert kb.spool is not None
+    gone = next(k for k in sorted(kb.entities) if k.startswith("org/"))
+    del kb.entities[gone]
+    monkeypatch.setattr(export, "_BATCH", 1)
+    monkeypatch.setattr("kg.store.CHUNK_NODES", 40)
+    reports: dict[int, list[str]] = {}
+    kinds = {k.split("/", 1)[0] for k in kb.entities}
+    for workers in (1, 2):
+        reports[workers] = []
+        files = write_graph_files(GraphPieces(kb, problems=reports[workers]), tmp_path / str(workers),
+                                  kg_prefixes(DEFAULT_BASE, kinds), workers=workers, beside=os.getpid)
+        assert files.beside == os.getpid()  # beside() runs in a thread here, not in a spawned worker
+    kb.spool.close()
+    assert reports[1] == reports[2] and any(gone in p and "unknown entity" in p for p in reports[2])
+    for name in ("graph.nq", "graph.ttl", "graph.jsonld"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
