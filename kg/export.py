@@ -142,14 +142,16 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     ``prefixes`` (name → namespace IRI) are declared in Turtle and TriG.
     Pieces of the same graph must follow each other. With a
     :class:`kg.store.GraphPieces` and ``workers`` > 1, article graphs are made
-    and rendered in that many forked processes (POSIX only; elsewhere one
-    process): the files are byte-identical whatever ``workers`` is. Unknown
+    and rendered in that many processes (POSIX only; elsewhere one process):
+    spawned and sent what each task reads when the KnowledgeBase's records are
+    spooled, else forked (see :func:`_rendered`); the files are byte-identical
+    whatever ``workers`` is. Unknown
     format names raise KeyError; a failure (disk full, a bad piece) removes
     the temporary files and re-raises, leaving earlier files in ``out_dir``
     untouched. ``progress(n)`` (if given) is called as article graphs are written, with how many.
-    ``beside()`` (if given) is other work done while the files are written: with workers in the
-    last of them, which renders once it is done (its return value is pickled back; it may write files
-    of its own), without them in a thread of this process; its return value is ``GraphFiles.beside`` and what it
+    ``beside()`` (if given) is other work done while the files are written: with forked workers in
+    the last of them, which renders once it is done (its return value is pickled back; it may write
+    files of its own), else in a thread of this process; its return value is ``GraphFiles.beside`` and what it
     raises is raised here once the files are written. A process leaves this process's threads the
     interpreter lock, which they need to merge the workers' pieces in order.
     """
@@ -784,7 +786,7 @@ class _Beside:
 
 _BATCH = 64  # articles per task of a worker
 _WINDOW = 2  # tasks in flight per worker
-_STATE: tuple[GraphPieces, _Renderer] | None = None  # set in the parent before forking
+_STATE: tuple[GraphPieces, _Renderer] | None = None  # set in the parent before forking, by _start_worker if spawned
 _BESIDE: Callable[[], Any] | None = None  # the same
 
 
@@ -839,7 +841,7 @@ def _render_shared(job: tuple[tuple[str, int, int], TaskData | None]) -> _Shared
 
 
 def _serve(conn: Any) -> None:
-    """A forked worker's loop: run each ``(function, argument)`` received on ``conn`` and send back
+    """A worker's loop: run each ``(function, argument)`` received on ``conn`` and send back
     ``(True, value)`` or ``(False, exception)``, until None."""
     while (task := conn.recv()) is not None:
         fn, arg = task

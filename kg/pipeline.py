@@ -465,8 +465,8 @@ def _export(kb: KnowledgeBase, report: BuildReport, out_dir: Path, base_iri: str
     kinds = {k.split("/", 1)[0] for k in kb.entities if "/" in k}
 
     def views_and_validation() -> dict[str, Any]:
-        """The Gephi views and SHACL validation of a sample, beside the RDF files (in a rendering
-        worker, see :func:`kg.export.write_graph_files`): what the build reports of them."""
+        """The Gephi views and SHACL validation of a sample, beside the RDF files (in a thread of
+        this process or a forked rendering worker, see :func:`kg.export.write_graph_files`): what the build reports."""
         side: dict[str, Any] = {}
         clock = time.perf_counter()
         side["views"] = write_view_exports(kb, out_dir, base_iri=base_iri, formats=views)  # .graphml, .gexf, .csv
