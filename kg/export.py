@@ -41,6 +41,9 @@ import multiprocessing as mp
 import os
 import queue
 import re
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -50,6 +53,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, groupby
+from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from operator import itemgetter
 from pathlib import Path
@@ -856,6 +860,56 @@ def _serve(conn: Any) -> None:
     conn.close()
 
 
+class _Spawned:
+    """A worker process started as a new interpreter running :func:`serve_socket` (``python -c``), with
+    the parts of ``multiprocessing.Process`` that :class:`_Workers` uses (``kill``, ``join``,
+    ``exitcode``, ``is_alive``). Not ``multiprocessing``'s spawn: that one runs the caller's main
+    script again in the worker, so a user's script calling :func:`kg.pipeline.build` without an
+    ``if __name__ == "__main__":`` guard would start a build in every worker. The worker gets this
+    process's ``sys.path`` and one end of a socket pair, wrapped as a ``multiprocessing`` connection."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+
+    @classmethod
+    def start(cls) -> tuple[_Spawned, Connection]:
+        here, there = socket.socketpair()
+        try:
+            code = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+                    "from kg.export import serve_socket; serve_socket(int(sys.argv[2]))")
+            popen = subprocess.Popen([sys.executable, "-c", code, json.dumps(sys.path), str(there.fileno())],
+                                     pass_fds=(there.fileno(),), stdin=subprocess.DEVNULL)
+        except BaseException:
+            here.close()
+            raise
+        finally:
+            there.close()
+        return cls(popen), Connection(here.detach())
+
+    @property
+    def exitcode(self) -> int | None:
+        return self.popen.poll()
+
+    def is_alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+    def join(self) -> None:
+        self.popen.wait()
+
+
+def serve_socket(fd: int) -> None:
+    """A spawned worker's main (:class:`_Spawned`): :func:`_serve` on the connection of socket ``fd``;
+    it ends when the main process sends None or goes away."""
+    conn = Connection(fd)
+    try:
+        _serve(conn)
+    except (EOFError, OSError):  # the main process closed its end (it failed or was interrupted)
+        pass
+
+
 class _Workers:
     """Worker processes, each with a pipe of its own: a task is sent to one of them and its result
     read back from that worker, in the order sent. ``method`` is how they start: ``fork`` (they
@@ -870,17 +924,20 @@ class _Workers:
     its result."""
 
     def __init__(self, n: int, method: str = "fork") -> None:
-        ctx: Any = mp.get_context(method)
         self.procs: list[Any] = []
         self.conns: list[Any] = []
         self.outboxes: list[queue.SimpleQueue[bytes | memoryview | None]] = []
         self.senders: list[threading.Thread] = []
         try:
             for _ in range(n):
-                here, there = ctx.Pipe()
-                proc = ctx.Process(target=_serve, args=(there,), daemon=True)
-                proc.start()
-                there.close()  # this process keeps its end only: the worker's death closes the pipe
+                if method == "spawn":
+                    proc, here = _Spawned.start()
+                else:
+                    ctx: Any = mp.get_context(method)
+                    here, there = ctx.Pipe()
+                    proc = ctx.Process(target=_serve, args=(there,), daemon=True)
+                    proc.start()
+                    there.close()  # this process keeps its end only: the worker's death closes the pipe
                 self.procs.append(proc)
                 self.conns.append(here)
             for conn in self.conns:  # threads once every worker is started (a forked child would copy their locks)

@@ -223,9 +223,10 @@ def test_the_validation_sample_keeps_what_its_articles_name(sample_kb_built: Kno
         assert e.parent is None or e.parent in small.entities
 
 
-def test_a_worker_that_dies_is_an_error_not_a_wait() -> None:
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_worker_that_dies_is_an_error_not_a_wait(method: str) -> None:
     # (the kernel's out-of-memory killer, say): its task is answered by RuntimeError
-    procs = export._Workers(2)
+    procs = export._Workers(2, method)
     try:
         procs.send(0, abs, -3)
         procs.send(1, os._exit, 9)

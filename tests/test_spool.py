@@ -215,3 +215,24 @@ def test_spawned_render_workers_send_back_the_problems_they_meet(tmp_path: Path,
     assert reports[1] == reports[2] and any(gone in p and "unknown entity" in p for p in reports[2])
     for name in ("graph.nq", "graph.ttl", "graph.jsonld"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
+
+
+def test_a_script_without_a_main_guard_builds_once_with_workers(tmp_path: Path) -> None:
+    # the render workers are new interpreters that import kg, not the caller's script: a user's
+    # script calling build() at its top level (no `if __name__ == "__main__":`) is not run again
+    import subprocess
+    import sys
+
+    script = tmp_path / "make_graph.py"
+    script.write_text(
+        "import kg.export\n"
+        "from kg.pipeline import build\n"
+        "kg.export._BATCH = 1  # one article a task: the workers start even for a few articles\n"
+        "print('script ran', flush=True)\n"
+        f"report = build([{str(ROOT / 'sources')!r}], {str(tmp_path / 'out')!r}, workers=2, cache=False)\n"
+        "print('articles', report.counts['articles'], flush=True)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("script ran") == 1
+    assert "articles 8" in done.stdout
+    assert (tmp_path / "out" / "graph.ttl").stat().st_size > 10_000
