@@ -59,8 +59,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, TypeAdapter
+
 from kg.heap import return_large_blocks
-from kg.models import Article
+from kg.models import Article, Entity, Relation
 from kg.outfile import StreamFile
 from kg.rdf import _RDF_TYPE, _Compactor, _turtle_body, jsonld_compactor, jsonld_context
 from kg.spool import decode_records
@@ -808,14 +810,54 @@ def _start_worker(args: tuple[WorkerSetup, dict[str, str], list[str]]) -> None:
     _STATE = GraphPieces.in_worker(setup), _Renderer(prefixes, names)
 
 
-def _render_batch(task: tuple[int, int, list[Article] | None, list[bytes] | None]) -> list[_Rendered]:
-    """Render articles ``start:stop`` of ``task`` (``(start, stop, articles, records)``): from copies
-    of the articles and their records as stored (:meth:`kg.spool.RecordSpool.raw`) in a spawned
-    worker, from the KnowledgeBase (None, None) in a forked one."""
+def _json_text(value: Any) -> str:
+    """``value`` (models, lists, dicts of them) as JSON text, for a spawned worker (:func:`_from_json`).
+
+    Not pickled: pickling a ``str`` makes CPython keep a UTF-8 copy of it inside the string object
+    for good (three bytes a Chinese character beside its two), so sending the articles' texts by
+    pickle grew the main process by ~0.5 GB at 10⁵ articles; ``model_dump`` and ``json`` read the
+    characters without it. Dates become ISO text, which validation turns back into dates."""
+    def plain(v: Any) -> Any:
+        return v.model_dump() if isinstance(v, BaseModel) else [plain(x) for x in v] if isinstance(v, list) else v
+
+    return json.dumps(plain(value), ensure_ascii=False, default=str)
+
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def _from_json(kind: str, text: str) -> Any:
+    """The models of :func:`_json_text`'s ``text``: ``kind`` is ``articles``, ``entities`` or ``relations``."""
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        model = {"articles": Article, "entities": Entity, "relations": Relation}[kind]
+        adapter = _ADAPTERS[kind] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return adapter.validate_json(text)
+
+
+def _task_text(data: TaskData) -> tuple[str, dict[str, int], str, str]:
+    """A shared-graph task's data (:meth:`GraphPieces.task_data`) for a spawned worker (:func:`_json_text`)."""
+    entities, counts, relations, rows = data
+    return (_json_text(entities), counts, _json_text(relations),
+            json.dumps([[a, b, row] for (a, b), row in rows.items()], ensure_ascii=False))
+
+
+def _task_data(text: tuple[str, dict[str, int], str, str]) -> TaskData:
+    """:func:`_task_text` undone, in the worker."""
+    entities, counts, relations, rows = text
+    return (_from_json("entities", entities), counts, _from_json("relations", relations),
+            {(a, b): row for a, b, row in json.loads(rows)})
+
+
+def _render_batch(task: tuple[int, int, str | None, list[bytes] | None]) -> list[_Rendered]:
+    """Render articles ``start:stop`` of ``task`` (``(start, stop, articles, records)``): in a spawned
+    worker from the articles as JSON (:func:`_json_text`) and their records as stored
+    (:meth:`kg.spool.RecordSpool.raw`), in a forked one from the KnowledgeBase (None, None)."""
     assert _STATE is not None
     pieces, renderer = _STATE
     problems = pieces.emitter.problems
-    start, stop, articles, raws = task
+    start, stop, text, raws = task
+    articles = _from_json("articles", text) if text is not None else None
     fixes = pieces.emitter.kb.fixes if raws is not None else []  # a worker's _WorkerKb
     out = []
     for k, i in enumerate(range(start, stop)):
@@ -830,15 +872,15 @@ def _render_batch(task: tuple[int, int, list[Article] | None, list[bytes] | None
     return out
 
 
-def _render_shared(job: tuple[tuple[str, int, int], TaskData | None]) -> _SharedRendered:
-    """Render a task of the shared graphs from the copy of its data in ``job`` (``(task, data)``; data
-    None: from the KnowledgeBase, in a forked worker)."""
+def _render_shared(job: tuple[tuple[str, int, int], tuple[str, dict[str, int], str, str] | None]) -> _SharedRendered:
+    """Render a task of the shared graphs: in a spawned worker from its data as text (:func:`_task_text`),
+    in a forked one from the KnowledgeBase (None)."""
     assert _STATE is not None
     pieces, renderer = _STATE
     problems = pieces.emitter.problems
     before = len(problems) if problems is not None else 0
-    task, data = job
-    rendered = renderer.shared(task, pieces.shared_piece(task, data))
+    task, text = job
+    rendered = renderer.shared(task, pieces.shared_piece(task, _task_data(text) if text is not None else None))
     if problems is not None:
         rendered.problems = problems[before:]
     return rendered
@@ -1129,10 +1171,11 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
                     # a task of the shared graphs or a batch of articles; a spawned worker is sent copies
                     # of what it reads (pickled), a forked one reads this process's objects
                     if isinstance(job[0], str):
-                        procs.send(worker, _render_shared, (job, pieces.task_data(job) if spool else None))
+                        procs.send(worker, _render_shared,
+                                   (job, _task_text(pieces.task_data(job)) if spool is not None else None))
                     elif spool is not None:
                         start, stop = job
-                        procs.send(worker, _render_batch, (start, stop, articles[start:stop],
+                        procs.send(worker, _render_batch, (start, stop, _json_text(articles[start:stop]),
                                                            [spool.raw(i) for i in range(start, stop)]))
                     else:
                         procs.send(worker, _render_batch, (*job, None, None))
