@@ -948,8 +948,8 @@ def serve_socket(fd: int) -> None:
     conn = Connection(fd)
     try:
         _serve(conn)
-    except (EOFError, OSError):  # the main process closed its end (it failed or was interrupted)
-        pass
+    except (EOFError, OSError, KeyboardInterrupt):  # the main process went away or was interrupted (Ctrl-C
+        pass  # reaches every process of the terminal): it reports that, not each worker
 
 
 class _Workers:
@@ -1097,7 +1097,7 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
     workers (:class:`_Workers`)."""
     global _STATE, _BESIDE
     n = len(pieces)
-    spool = pieces.kb.spool
+    spool = pieces.kb.spool if sys.executable else None  # no interpreter to start (embedded): fork
     if (workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods()
             or (spool is None and not fork_fits(workers))):
         if forked is not None:
@@ -1122,7 +1122,7 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
     jobs = chain(pieces.shared_items(), ((i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)))
     aside = _Beside()
     try:
-        procs = _Workers(workers, "fork" if spool is None else "spawn")
+        procs = _Workers(workers, "spawn" if spool is not None else "fork")
         try:
             outcome = _Beside()
             busy = None  # the worker running beside(), if one does

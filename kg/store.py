@@ -850,11 +850,10 @@ class GraphPieces:
         return sorted(set(quads))
 
     def task_data(self, task: tuple[str, int, int]) -> TaskData:
-        """What a task of :meth:`shared_items` reads, as objects to send to a worker process: entities
+        """What a task of :meth:`shared_items` reads, to send to a worker process that does not hold the
+        KnowledgeBase (:meth:`in_worker`; :mod:`kg.export` sends it as JSON text): entities
         ``start:stop`` (key order) and their article counts, or the relations of no article
-        ``start:stop`` and the merge-candidate rows they name. A forked worker given these (pickled:
-        copies) reads nothing else of this process's KnowledgeBase for the task, so it does not copy
-        the memory pages of the objects (CPython writes a reference count into every object it reads)."""
+        ``start:stop`` and the merge-candidate rows they name. Raises ValueError for another task."""
         kind, start, stop = task
         if kind == "entities":
             entities = [self.kb.entities[key] for key in self._keys[start:stop]]
