@@ -52,7 +52,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import chain, groupby
+from itertools import chain, count, groupby
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from operator import itemgetter
@@ -63,7 +63,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from kg.heap import return_large_blocks
 from kg.models import Article, Entity, Relation
-from kg.outfile import StreamFile
+from kg.outfile import PlacedFile
 from kg.rdf import _RDF_TYPE, _Compactor, _turtle_body, jsonld_compactor, jsonld_context
 from kg.spool import decode_records
 from kg.store import XSD, GraphPieces, Quad, RecordRow, Shape, TaskData, WorkerSetup, row_quads
@@ -81,8 +81,13 @@ GRAPH_FILES: dict[str, str] = {
 }
 """Format name → file name of every file :func:`write_graph_files` can write (kg's export formats)."""
 
-_BUFFER = 1 << 20  # bytes of file buffer per format
-_QUEUED = 256  # writes waiting for the writer thread (an article makes about five)
+_BUFFER = 1 << 20  # bytes of this process's own gathered per format before they are written
+_QUEUED = 64  # writes waiting for the writer thread
+_PARTS = {"nquads": "nq", "trig": "trig", "json-ld": "json", "ntriples": "nt", "turtle": "ttl"}
+"""Format name → the :class:`_Piece` attribute holding its bytes."""
+
+_Ref = tuple[int, str, int]
+"""Bytes that a worker holds: (the piece's number in its task, its :class:`_Piece` attribute, length)."""
 _INDENT = re.compile(r"(?m)^(?=.)")  # the start of every non-empty line
 
 
@@ -150,8 +155,9 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     :class:`kg.store.GraphPieces` and ``workers`` > 1, article graphs are made
     and rendered in that many processes (POSIX only; elsewhere one process):
     spawned and sent what each task reads when the KnowledgeBase's records are
-    spooled, else forked (see :func:`_rendered`); the files are byte-identical
-    whatever ``workers`` is. Unknown
+    spooled, else forked (see :func:`_rendered`), and each writes what it rendered
+    into the files itself, at offsets this process gives it in order (``pwrite``);
+    the files are byte-identical whatever ``workers`` is. Unknown
     format names raise KeyError; a failure (disk full, a bad piece) removes
     the temporary files and re-raises, leaving earlier files in ``out_dir``
     untouched. ``progress(n)`` (if given) is called as article graphs are written, with how many.
@@ -166,29 +172,40 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
     out_dir.mkdir(parents=True, exist_ok=True)
     result = GraphFiles()
     tmp: dict[str, str] = {}
-    fh: dict[str, StreamFile] = {}
-    writer: _Writer | None = None
+    fh: dict[str, PlacedFile] = {}
+    writer: _Sink | None = None
     outcome = _Beside()
     try:
         for name in names:
             fd, tmp[name] = tempfile.mkstemp(dir=out_dir, prefix=f".{GRAPH_FILES[name]}.", suffix=".tmp")
-            fh[name] = StreamFile(fd, _BUFFER)
-        writer = _Writer(fh)
+            fh[name] = PlacedFile(fd, tmp[name])
+        writer = _Sink(fh)
         files = _Files(writer, prefixes, result)
 
         if isinstance(pieces, GraphPieces):
             done = 0
-            for rendered in _rendered(pieces, files.renderer, workers, writer.start, beside):
-                if isinstance(rendered, _Beside):
-                    outcome = rendered
-                elif isinstance(rendered, _Rendered):
+
+            def merge(rendered: _Rendered | _SharedRendered) -> None:
+                nonlocal done
+                if isinstance(rendered, _Rendered):
                     files.article(rendered)
                     done += 1
                     if progress is not None and done % 100 == 0:
                         progress(100)
-                elif isinstance(rendered, _SharedRendered):
+                else:
                     assert rendered.task is not None
                     files.shared_rendered(rendered, partial(pieces.shared_piece, rendered.task))
+
+            for rendered in _rendered(pieces, files.renderer, workers, writer.start, beside, tmp):
+                if isinstance(rendered, _Beside):
+                    outcome = rendered
+                elif isinstance(rendered, _Placed):  # a worker holds their bytes: it is told where they go
+                    writer.begin()
+                    for item in rendered.items:
+                        merge(item)
+                    rendered.place(writer.end())
+                elif isinstance(rendered, (_Rendered, _SharedRendered)):
+                    merge(rendered)
                 else:
                     files.shared(rendered)
             if progress is not None and done % 100:
@@ -305,6 +322,16 @@ class _Piece:
     ttl: bytes = b""
     problems: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    sizes: dict[str, int] | None = None  # the lengths of the bytes when a worker holds them (_hold)
+    index: int = 0  # then: the piece's number in its task
+
+    def part(self, attr: str) -> bytes | _Ref:
+        """The bytes of attribute ``attr`` (``nq``, ``trig``, …), or where the worker holds them."""
+        if self.sizes is None:
+            value: bytes = getattr(self, attr)
+            return value
+        size = self.sizes[attr]
+        return (self.index, attr, size) if size else b""
 
 
 @dataclass
@@ -593,18 +620,26 @@ class _Renderer:
         return out
 
 
-class _Writer:
-    """Appends UTF-8 bytes to the open files in a thread of its own, in the order given, so that the
-    main process goes on rendering and merging while the kernel makes it wait on a write (a 10⁵-article
-    build writes some 30 GB, more than the page cache takes before it holds writers back). The thread
-    starts with :meth:`start` (after the worker processes are forked: a forked child would hold a copy
-    of its locks); writes until then wait in a list. At most :data:`_QUEUED` writes wait in the queue;
-    the first error of a write is raised by the next :meth:`write` or by :meth:`close`."""
+class _Sink:
+    """The bytes of the files, in order, each at the offset where it goes. This process's own bytes
+    are gathered per file and written by a thread of their own, so that the main process goes on
+    merging while the kernel makes it wait on a write (a 10⁵-article build writes some 30 GB, more
+    than the page cache takes before it holds writers back). A worker's rendered pieces are written
+    by that worker (:func:`_place`), never sent here: between :meth:`begin` and :meth:`end` each
+    file's bytes form one region, this process's bytes among references to the worker's
+    (:data:`_Ref`), and :meth:`end` says where each region goes. The thread starts with
+    :meth:`start` (after the worker processes are forked: a forked child would hold a copy of its
+    locks); writes until then wait in a list. The first error of a write is raised by the next
+    :meth:`write` or by :meth:`close`."""
 
-    def __init__(self, fh: dict[str, StreamFile]) -> None:
+    def __init__(self, fh: dict[str, PlacedFile]) -> None:
         self.fh = fh
-        self.queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=_QUEUED)
-        self.early: list[tuple[str, bytes]] | None = []  # writes before start()
+        self.end_of = dict.fromkeys(fh, 0)  # the offset where each file's next bytes go
+        self.gathered: dict[str, list[bytes]] = {name: [] for name in fh}  # bytes ending at end_of
+        self.size = dict.fromkeys(fh, 0)  # of the gathered bytes
+        self.region: dict[str, list[bytes | _Ref]] | None = None
+        self.queue: queue.Queue[tuple[str, int, list[bytes]] | None] = queue.Queue(maxsize=_QUEUED)
+        self.early: list[tuple[str, int, list[bytes]]] | None = []  # writes before start()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="kg-rdf-writer", daemon=True)
 
@@ -619,24 +654,63 @@ class _Writer:
     def _run(self) -> None:
         while (item := self.queue.get()) is not None:
             if self.error is None:  # after an error, the queue is only drained
+                name, offset, parts = item
                 try:
-                    self.fh[item[0]].write(item[1])
+                    self.fh[name].write_at(parts, offset)
                 except BaseException as exc:  # re-raised in the main thread
                     self.error = exc
 
-    def write(self, name: str, data: bytes) -> None:
-        """Queue ``data`` for the file of format ``name``."""
+    def write(self, name: str, data: bytes | _Ref) -> None:
+        """Append ``data`` (bytes, or a worker's inside a region) to the file of format ``name``."""
         if self.error is not None:
             raise self.error
         if not data:
             return
-        if self.early is None:
-            self.queue.put((name, data))
-        else:
-            self.early.append((name, data))
+        if self.region is not None:
+            self.region[name].append(data)
+            return
+        assert isinstance(data, bytes), "a worker's bytes outside a region"
+        self.gathered[name].append(data)
+        self.size[name] += len(data)
+        self.end_of[name] += len(data)
+        if self.size[name] >= _BUFFER:
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        """Queue the gathered bytes of ``name``'s file for the thread."""
+        if self.size[name]:
+            item = (name, self.end_of[name] - self.size[name], self.gathered[name])
+            self.gathered[name], self.size[name] = [], 0
+            if self.early is None:
+                self.queue.put(item)
+            else:
+                self.early.append(item)
+
+    def begin(self) -> None:
+        """Open a region: the writes until :meth:`end` are a worker's pieces and what goes among them."""
+        self.region = {name: [] for name in self.fh}
+
+    def end(self) -> dict[str, tuple[int, list[bytes | _Ref]]]:
+        """Close the region: format name → (offset, its parts in order) of each file where the
+        region holds a worker's bytes, for that worker to write; the region's other bytes are
+        this process's to write, as by :meth:`write`."""
+        region, self.region = self.region, None
+        assert region is not None, "end() without begin()"
+        placed: dict[str, tuple[int, list[bytes | _Ref]]] = {}
+        for name, parts in region.items():
+            if any(isinstance(part, tuple) for part in parts):
+                self._flush(name)  # what is gathered ends where the region starts
+                placed[name] = (self.end_of[name], parts)
+                self.end_of[name] += sum(len(p) if isinstance(p, bytes) else p[2] for p in parts)
+            else:
+                for part in parts:
+                    self.write(name, part)
+        return placed
 
     def close(self) -> None:
-        """Wait until every queued write is done (or failed: then raise its error)."""
+        """Write what is gathered and wait until every write is done (or failed: then raise its error)."""
+        for name in self.fh:
+            self._flush(name)
         self.start()
         if self.thread.is_alive():
             self.queue.put(None)
@@ -649,7 +723,7 @@ class _Files:
     """The open files of :func:`write_graph_files` and what spans pieces: the graph being written,
     the union filter of N-Triples and Turtle, the counts."""
 
-    def __init__(self, writer: _Writer, prefixes: dict[str, str], result: GraphFiles) -> None:
+    def __init__(self, writer: _Sink, prefixes: dict[str, str], result: GraphFiles) -> None:
         self.out, self.names, self.result = writer, set(writer.fh), result
         self.renderer = _Renderer(prefixes, self.names)
         self.union = _Union()
@@ -688,14 +762,16 @@ class _Files:
         for name, sec in r.seconds.items():
             if name in self.clock:
                 self.clock[name] += sec
-        self.out.write("nquads", r.nq)
-        self.out.write("trig", r.trig)
+        self.out.write("nquads", r.part("nq"))
+        self.out.write("trig", r.part("trig"))
         if "json-ld" in self.names:
-            self._json(r.json)
+            self._json(r.part("json"))
 
-    def _json(self, data: bytes) -> None:
+    def _json(self, data: bytes | _Ref) -> None:
         if data:
-            self.out.write("json-ld", data if self.first_node else b"," + data)
+            if not self.first_node:
+                self.out.write("json-ld", b",")
+            self.out.write("json-ld", data)
             self.first_node = False
 
     def shared(self, piece: list[Quad]) -> None:
@@ -716,8 +792,8 @@ class _Files:
         fresh = [self.union.fresh(d) for d in r.links]
         if all(fresh):
             self.result.triples += r.plain + len(fresh)
-            out.write("ntriples", r.nt)
-            out.write("turtle", r.ttl)
+            out.write("ntriples", r.part("nt"))
+            out.write("turtle", r.part("ttl"))
             return
         flags = iter(fresh)  # the links in order: written if fresh
         triples = [(s, p, o) for s, p, o, _ in remake() if o[0] != "<" or p == _RDF_TYPE or next(flags)]
@@ -736,13 +812,13 @@ class _Files:
             shared = self.union.filter(r.shared)
             self.result.triples += r.local + len(shared)
             if "ntriples" in names:
-                out.write("ntriples", r.nt)
+                out.write("ntriples", r.part("nt"))
                 if shared:
                     t = time.thread_time()
                     out.write("ntriples", "".join([f"{s} {p} {o} .\n" for s, p, o in shared]).encode())
                     self.clock["ntriples"] += time.thread_time() - t
             if "turtle" in names:
-                out.write("turtle", r.ttl)
+                out.write("turtle", r.part("ttl"))
                 if shared:
                     t = time.thread_time()
                     out.write("turtle", "".join(_turtle_body(self.renderer.c, shared)).encode())
@@ -794,6 +870,51 @@ _BATCH = 64  # articles per task of a worker
 _WINDOW = 2  # tasks in flight per worker
 _STATE: tuple[GraphPieces, _Renderer] | None = None  # set in the parent before forking, by _start_worker if spawned
 _BESIDE: Callable[[], Any] | None = None  # the same
+_PATHS: dict[str, str] = {}  # format name → the temporary file a worker writes into; the same
+_HELD: dict[int, list[dict[str, bytes]]] = {}  # in a worker: task number → its pieces' bytes until placed
+_OPEN: dict[str, PlacedFile] = {}  # in a worker: the files it has opened
+
+
+@dataclass
+class _Placed:
+    """Pieces rendered by a worker that holds their bytes (:func:`_hold`); ``place(regions)`` tells
+    it where they go (:meth:`_Sink.end`)."""
+
+    items: list[_Rendered | _SharedRendered]
+    place: Callable[[dict[str, tuple[int, list[bytes | _Ref]]]], None]
+
+
+def _hold(task: int, pieces: list[Any]) -> list[Any]:
+    """In a worker: keep the bytes of ``pieces`` (rendered for task number ``task``) here until
+    :func:`_place` writes them; the pieces go back with their sizes only."""
+    held = []
+    for k, piece in enumerate(pieces):
+        parts = {attr: getattr(piece, attr) for attr in _PARTS.values()}
+        for attr in parts:
+            setattr(piece, attr, b"")
+        piece.sizes, piece.index = {attr: len(data) for attr, data in parts.items()}, k
+        held.append(parts)
+    _HELD[task] = held
+    return pieces
+
+
+def _place(job: tuple[int, dict[str, tuple[int, list[bytes | _Ref]]]]) -> None:
+    """In a worker: write the regions of task ``job[0]`` (format name → offset, parts: bytes of the
+    main process, or references to the task's held bytes) into the files, then forget its bytes."""
+    task, regions = job
+    held = _HELD.pop(task)
+    for name, (offset, parts) in regions.items():
+        if name not in _OPEN:
+            _OPEN[name] = PlacedFile.open(_PATHS[name])
+        _OPEN[name].write_at([p if isinstance(p, bytes) else held[p[0]][p[1]] for p in parts], offset)
+
+
+def _finish() -> None:
+    """In a worker: close the files it wrote (the main process makes them durable: ``fsync``)."""
+    for f in _OPEN.values():
+        f.close(sync=False)
+    _OPEN.clear()
+    _HELD.clear()
 
 
 def _run_beside() -> Any:
@@ -801,13 +922,14 @@ def _run_beside() -> Any:
     return _BESIDE()
 
 
-def _start_worker(args: tuple[WorkerSetup, dict[str, str], list[str]]) -> None:
-    """A spawned worker's first task: the state its tasks read (``(setup, prefixes, format names)``;
-    :meth:`kg.store.GraphPieces.in_worker`)."""
+def _start_worker(args: tuple[WorkerSetup, dict[str, str], dict[str, str]]) -> None:
+    """A spawned worker's first task: the state its tasks read (``(setup, prefixes, paths)``, paths:
+    format name → the file it writes into; :meth:`kg.store.GraphPieces.in_worker`)."""
     global _STATE
-    setup, prefixes, names = args
+    setup, prefixes, paths = args
     return_large_blocks()
-    _STATE = GraphPieces.in_worker(setup), _Renderer(prefixes, names)
+    _STATE = GraphPieces.in_worker(setup), _Renderer(prefixes, paths)
+    _PATHS.update(paths)
 
 
 def _json_text(value: Any) -> str:
@@ -849,14 +971,15 @@ def _task_data(text: tuple[str, dict[str, int], str, str]) -> TaskData:
             {(a, b): row for a, b, row in json.loads(rows)})
 
 
-def _render_batch(task: tuple[int, int, str | None, list[bytes] | None]) -> list[_Rendered]:
-    """Render articles ``start:stop`` of ``task`` (``(start, stop, articles, records)``): in a spawned
-    worker from the articles as JSON (:func:`_json_text`) and their records as stored
-    (:meth:`kg.spool.RecordSpool.raw`), in a forked one from the KnowledgeBase (None, None)."""
+def _render_batch(task: tuple[int, int, int, str | None, list[bytes] | None]) -> list[_Rendered]:
+    """Render articles ``start:stop`` of ``task`` (``(number, start, stop, articles, records)``): in a
+    spawned worker from the articles as JSON (:func:`_json_text`) and their records as stored
+    (:meth:`kg.spool.RecordSpool.raw`), in a forked one from the KnowledgeBase (None, None). Their
+    bytes stay here (:func:`_hold`) under the task's number."""
     assert _STATE is not None
     pieces, renderer = _STATE
     problems = pieces.emitter.problems
-    start, stop, text, raws = task
+    number, start, stop, text, raws = task
     articles = _from_json("articles", text) if text is not None else None
     fixes = pieces.emitter.kb.fixes if raws is not None else []  # a worker's _WorkerKb
     out = []
@@ -869,29 +992,43 @@ def _render_batch(task: tuple[int, int, str | None, list[bytes] | None]) -> list
             if problems is not None:
                 rendered.problems = problems[before:]
             out.append(rendered)
-    return out
+    return _hold(number, out)
 
 
-def _render_shared(job: tuple[tuple[str, int, int], tuple[str, dict[str, int], str, str] | None]) -> _SharedRendered:
-    """Render a task of the shared graphs: in a spawned worker from its data as text (:func:`_task_text`),
-    in a forked one from the KnowledgeBase (None)."""
+def _render_shared(job: tuple[int, tuple[str, int, int], tuple[str, dict[str, int], str, str] | None]
+                   ) -> _SharedRendered:
+    """Render a task of the shared graphs (``(number, task, data)``): in a spawned worker from its data
+    as text (:func:`_task_text`), in a forked one from the KnowledgeBase (None). Its bytes stay here
+    (:func:`_hold`) under the task's number."""
     assert _STATE is not None
     pieces, renderer = _STATE
     problems = pieces.emitter.problems
     before = len(problems) if problems is not None else 0
-    task, text = job
+    number, task, text = job
     rendered = renderer.shared(task, pieces.shared_piece(task, _task_data(text) if text is not None else None))
     if problems is not None:
         rendered.problems = problems[before:]
-    return rendered
+    held: _SharedRendered = _hold(number, [rendered])[0]
+    return held
 
 
 def _serve(conn: Any) -> None:
     """A worker's loop: run each ``(function, argument)`` received on ``conn`` and send back
-    ``(True, value)`` or ``(False, exception)``, until None."""
+    ``(True, value)`` or ``(False, exception)``, until None. :func:`_place` gets no answer: what it
+    raises answers every later task instead."""
+    failed: Exception | None = None
     while (task := conn.recv()) is not None:
         fn, arg = task
+        if fn is _place:
+            if failed is None:
+                try:
+                    fn(arg)
+                except Exception as exc:
+                    failed = exc
+            continue
         try:
+            if failed is not None:
+                raise failed
             out: tuple[bool, Any] = (True, fn() if arg is None else fn(arg))
         except Exception as exc:
             out = (False, exc)
@@ -1080,12 +1217,15 @@ def fork_fits(workers: int) -> bool:
 
 
 def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Callable[[], None] | None = None,
-              beside: Callable[[], Any] | None = None) -> Iterator[_Rendered | _SharedRendered | list[Quad] | _Beside]:
+              beside: Callable[[], Any] | None = None, paths: dict[str, str] | None = None
+              ) -> Iterator[_Rendered | _SharedRendered | _Placed | list[Quad] | _Beside]:
     """Every piece of ``pieces`` in order: the shared graphs' (:meth:`GraphPieces.shared_items`: a
     task rendered, or a piece made here for the caller to render), then every article graph rendered.
     Tasks and articles are rendered in ``workers`` processes when more than one is asked for and the
     platform can fork, while this process merges what they rendered and makes the other pieces; the
-    files are the same either way. With a spooled KnowledgeBase (``kb.spool``) the workers are
+    files are the same either way. A worker keeps the bytes it rendered and writes them itself into
+    the files of ``paths`` (format name → path) once told where (a :class:`_Placed` is yielded for
+    each task): they never travel through this process. With a spooled KnowledgeBase (``kb.spool``) the workers are
     spawned, each task sent with copies of what it reads (:meth:`GraphPieces.task_data`, the articles
     and their records as stored), and ``beside()`` runs in a thread of this process: forked workers
     would come to hold a copy of most of this process's memory (CPython writes a reference count into
@@ -1097,6 +1237,8 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
     workers (:class:`_Workers`)."""
     global _STATE, _BESIDE
     n = len(pieces)
+    if paths is None:
+        workers = 1
     spool = pieces.kb.spool if sys.executable else None  # no interpreter to start (embedded): fork
     if (workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods()
             or (spool is None and not fork_fits(workers))):
@@ -1116,6 +1258,8 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
         return
     pieces.prepare()  # what every task reads, made once here rather than in each worker
     articles = pieces.kb.articles
+    assert paths is not None
+    _PATHS.update(paths)
     if spool is None:
         _STATE, _BESIDE = (pieces, renderer), beside
         gc.freeze()  # forked children then do not copy the parent's pages just to scan them (the KB holds no cycles)
@@ -1127,8 +1271,7 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
             outcome = _Beside()
             busy = None  # the worker running beside(), if one does
             if spool is not None:
-                setup = ForkingPickler.dumps((_start_worker, (pieces.worker_setup(), renderer.prefixes,
-                                                              sorted(renderer.names))))
+                setup = ForkingPickler.dumps((_start_worker, (pieces.worker_setup(), renderer.prefixes, paths)))
                 for worker in range(workers):
                     procs.send_pickled(worker, setup)
                 aside = _Beside.thread(beside)
@@ -1146,6 +1289,7 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
             # of text at 10⁵ articles), handed out in turn; a pending entry is the worker holding the task
             pending: deque[Any] = deque()
             turn = 0
+            numbers = count()
 
             def collect_beside() -> None:
                 nonlocal busy
@@ -1167,19 +1311,19 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
                         pending.append(job)
                         continue
                     free = workers - (busy is not None)
-                    worker, turn = turn % free, turn + 1
+                    worker, turn, number = turn % free, turn + 1, next(numbers)
                     # a task of the shared graphs or a batch of articles; a spawned worker is sent copies
-                    # of what it reads (pickled), a forked one reads this process's objects
+                    # of what it reads (as text), a forked one reads this process's objects
                     if isinstance(job[0], str):
-                        procs.send(worker, _render_shared,
-                                   (job, _task_text(pieces.task_data(job)) if spool is not None else None))
+                        procs.send(worker, _render_shared, (number, job, _task_text(pieces.task_data(job))
+                                                            if spool is not None else None))
                     elif spool is not None:
                         start, stop = job
-                        procs.send(worker, _render_batch, (start, stop, _json_text(articles[start:stop]),
+                        procs.send(worker, _render_batch, (number, start, stop, _json_text(articles[start:stop]),
                                                            [spool.raw(i) for i in range(start, stop)]))
                     else:
-                        procs.send(worker, _render_batch, (*job, None, None))
-                    pending.append(worker)
+                        procs.send(worker, _render_batch, (number, *job, None, None))
+                    pending.append((worker, number))
 
             submit()
             while pending:
@@ -1188,12 +1332,18 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
                 if isinstance(job, list):
                     yield job
                     continue
-                result = procs.recv(job)
-                for rendered in result if isinstance(result, list) else [result]:
-                    if problems is not None:
+                worker, number = job
+                result = procs.recv(worker)
+                items = result if isinstance(result, list) else [result]
+                if problems is not None:
+                    for rendered in items:
                         problems.extend(rendered.problems)
-                    yield rendered
+                yield _Placed(items, partial(_send_place, procs, worker, number))
             collect_beside()
+            for worker in range(workers):  # every region written: the files are whole once this process syncs them
+                procs.send(worker, _finish)
+            for worker in range(workers):
+                procs.recv(worker)
             procs.close()
         except BaseException:  # an error here or in the caller (GeneratorExit): stop the workers at once
             procs.kill()
@@ -1203,3 +1353,10 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
         yield aside if spool is not None else outcome
     finally:
         _STATE, _BESIDE = None, None
+        _PATHS.clear()
+
+
+def _send_place(procs: _Workers, worker: int, number: int, regions: dict[str, tuple[int, list[bytes | _Ref]]]
+                ) -> None:
+    """Tell ``worker`` where the bytes of its task ``number`` go (:func:`_place`)."""
+    procs.send(worker, _place, (number, regions))

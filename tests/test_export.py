@@ -189,14 +189,14 @@ def test_a_failure_leaves_the_earlier_files_and_no_temporary_file(sample_kb_buil
 
 def test_a_file_that_fails_again_when_closed_is_still_removed(sample_kb_built: KnowledgeBase, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    # disk full: the write fails, then the buffer left fails again as the file is closed
-    class Full(export.StreamFile):
+    # disk full: the write fails, then closing the file fails too
+    class Full(export.PlacedFile):
         def close(self, sync: bool = True) -> None:
             super().close(sync)
             if not sync:
                 raise OSError("No space left on device (closing)")
 
-    monkeypatch.setattr(export, "StreamFile", Full)
+    monkeypatch.setattr(export, "PlacedFile", Full)
     kb = sample_kb_built
 
     def broken() -> Iterator[list[Quad]]:

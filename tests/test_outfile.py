@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import random
 from pathlib import Path
 
 import pytest
 
 from kg import outfile
-from kg.outfile import StreamFile
+from kg.outfile import PlacedFile, StreamFile
 
 
 def _advice(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
@@ -67,3 +69,61 @@ def test_an_error_inside_closes_without_syncing(tmp_path: Path, monkeypatch: pyt
     with StreamFile(os.open(path, os.O_WRONLY | os.O_TRUNC, 0o644)) as fh:
         fh.write(b"ok\n")
     assert len(synced) == 1 and path.read_bytes() == b"ok\n"
+
+
+def test_placed_regions_from_two_writers_make_the_whole_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the main process and a worker each write regions at offsets, out of order, some in several buffers
+    monkeypatch.setattr(outfile, "DROP_STEP", 4096)
+    calls = _advice(monkeypatch)
+    rng = random.Random(7)
+    chunks = [bytes([i % 251]) * rng.randint(1, 3000) for i in range(80)]
+    offsets = [sum(map(len, chunks[:i])) for i in range(len(chunks))]
+    path = tmp_path / "big.trig"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    main, worker = PlacedFile(fd, str(path)), PlacedFile.open(str(path))
+    order = list(range(len(chunks)))
+    for k in range(0, len(order), 4):  # neighbours swapped: a later region may land first
+        order[k:k + 4] = order[k:k + 4][::-1]
+    for i in order:
+        writer = worker if i % 3 else main
+        if i % 2:
+            writer.write_at(chunks[i], offsets[i])
+        else:  # as buffers (a region: the main process's bytes among the worker's)
+            cut = len(chunks[i]) // 3
+            writer.write_at([chunks[i][:cut], b"", chunks[i][cut:]], offsets[i])
+        for start, length in calls:  # never past a step behind the furthest byte of the writer advising
+            assert start + length <= max(main.high, worker.high) - 4096
+    worker.close(sync=False)
+    main.close()
+    assert path.read_bytes() == b"".join(chunks)
+    assert len(calls) > 10 and calls[-1] == (0, 0)  # once synced, the whole file (length 0: to its end)
+    assert worker.closed and main.closed
+
+
+@pytest.mark.skipif(not hasattr(os, "pwritev"), reason="os.pwritev: Linux, BSD, macOS 11+")
+def test_a_short_write_is_continued_and_an_error_names_the_file(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "x.nq"
+    real = os.pwritev
+
+    def short(fd: int, buffers: list[bytes], offset: int) -> int:  # at most 5 bytes a call, as a full pipe might
+        return real(fd, [bytes(memoryview(b"".join(bytes(b) for b in buffers))[:5])], offset)
+
+    monkeypatch.setattr(os, "pwritev", short)
+    with open(path, "wb"):
+        pass
+    f = PlacedFile.open(str(path))
+    f.write_at([b"<a> <b> ", b"<c> <g> .\n"], 3)
+    f.write_at(b"xyz", 0)
+    f.close()
+    assert path.read_bytes() == b"xyz<a> <b> <c> <g> .\n"
+
+    def full(fd: int, buffers: list[bytes], offset: int) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwritev", full)
+    f = PlacedFile.open(str(path))
+    with pytest.raises(OSError, match="No space left on device") as err:
+        f.write_at(b"more", 100)
+    assert err.value.filename == str(path) and err.value.errno == errno.ENOSPC
+    f.close(sync=False)
