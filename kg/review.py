@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from itertools import combinations
 from pathlib import Path
 
-from kg.models import KnowledgeBase, Relation
+from kg.models import KnowledgeBase, Relation, unchecked
 
 COLUMNS = ["key_a", "name_a", "key_b", "name_b", "type", "parent", "reason", "evidence"]
 
@@ -29,6 +29,9 @@ def _one_edit(a: str, b: str) -> bool:
     return any(b[:i] + b[i + 1:] == a for i in range(len(b)))
 
 
+_FEW = 8  # names compared pair by pair (28 pairs at most) rather than through the index
+
+
 def _similar_names(names: Iterable[str]) -> Iterator[tuple[str, str]]:
     """Pairs ``(a, b)`` of the given distinct names, ``a < b``, with the same first and last
     character and one edit apart (:func:`_one_edit`), each once.
@@ -38,18 +41,27 @@ def _similar_names(names: Iterable[str]) -> Iterator[tuple[str, str]]:
     one length that differ in one inner character share such an entry; the first and last
     characters must match anyway), and a name one character longer is found by looking up each
     of its one-character deletions among the names. Every pair found is checked again with the
-    rule itself.
+    rule itself. A few names (most groups) are compared pair by pair, which is cheaper there and
+    gives the same pairs in the same order.
     """
     present = set(names)
+    if len(present) <= _FEW:
+        few = sorted(present)
+        for i, a in enumerate(few):
+            for b in few[i + 1:]:
+                if a[:1] == b[:1] and a[-1:] == b[-1:] and _one_edit(a, b):
+                    yield a, b
+        return
     by_gap: dict[tuple[int, str], list[str]] = {}
     found: set[tuple[str, str]] = set()
     for name in sorted(present):
-        for i in range(1, len(name) - 1):
-            by_gap.setdefault((i, name[:i] + name[i + 1:]), []).append(name)
+        last = len(name) - 1
         for i in range(len(name)):
             shorter = name[:i] + name[i + 1:]
             if shorter in present:
-                found.add((min(name, shorter), max(name, shorter)))
+                found.add((shorter, name) if shorter < name else (name, shorter))
+            if 0 < i < last:
+                by_gap.setdefault((i, shorter), []).append(name)
     for same in by_gap.values():
         found.update(combinations(same, 2))  # sorted names: each pair is (smaller, larger)
     for a, b in sorted(found):
@@ -101,6 +113,7 @@ def merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
                     where.setdefault(key, []).append(f"{rec.article_id}@{start}")
     first_three = {k: sorted(places)[:3] for k, places in where.items()}
     rows = []
+    added: list[Relation] = []
     for ka, kb_, etype, parent in found:
         a, b = kb.entities[ka], kb.entities[kb_]
         reason = f"names one character apart under the same parent ({a.name} / {b.name})"
@@ -108,8 +121,10 @@ def merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
                      "parent": kb.entities[parent].name if parent in kb.entities else "",
                      "reason": reason,
                      "evidence": ";".join(first_three.get(ka, []) + first_three.get(kb_, []))})
-        kb.relations.append(Relation(subject=ka, predicate="mergeCandidate", object=kb_,
-                                     rule=f"review: {reason}"))
+        # built without validation (every value is a str here), compacted: 2.7·10⁵ of them at 10⁵ articles
+        added.append(unchecked(Relation, subject=ka, predicate="mergeCandidate", object=kb_,
+                               rule=f"review: {reason}"))
+    kb.relations.extend(added)
     return rows
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from itertools import combinations
 
-from kg.models import Entity, KnowledgeBase, Mention, ResolvedMention, Span
+from kg.models import Entity, KnowledgeBase, Mention, Relation, ResolvedMention, Span
 from kg.review import _one_edit, _similar_names, merge_candidates
 
 
@@ -57,6 +57,12 @@ def test_similar_names_are_the_pairs_one_edit_apart() -> None:
     expected = sorted((a, b) for a, b in combinations(sorted(names), 2)
                       if a[:1] == b[:1] and a[-1:] == b[-1:] and _one_edit(a, b))
     assert list(_similar_names(names)) == expected
+    for size in range(12):  # a few names are compared pair by pair, more through the index: the same pairs
+        for _ in range(40):
+            few = {"".join(rng.choice("ab村") for _ in range(rng.randint(1, 4))) for _ in range(size)}
+            assert list(_similar_names(few)) == sorted(
+                (a, b) for a, b in combinations(sorted(few), 2) if a[:1] == b[:1] and a[-1:] == b[-1:]
+                and _one_edit(a, b))
 
 
 def test_merge_candidates_are_those_of_the_pairwise_rule() -> None:
@@ -68,6 +74,8 @@ def test_merge_candidates_are_those_of_the_pairwise_rule() -> None:
         assert [(r["key_a"], r["key_b"], r["name_a"] + "/" + r["name_b"], r["evidence"]) for r in rows] == expected
         assert expected  # the random names do give candidates
         assert [(r.subject, r.object) for r in kb.relations[before:]] == [(r[0], r[1]) for r in expected]
+        for r in kb.relations[before:]:  # made without validation: what validation would have made
+            assert r == Relation.model_validate(r.model_dump()) and r.predicate == "mergeCandidate"
 
 
 def test_resolver_indexes_hold_every_entity_of_their_kind() -> None:
