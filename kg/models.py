@@ -110,9 +110,16 @@ def unchecked(cls: type[_M], **values: Any) -> _M:
     full = _ALL_FIELDS.get(cls)
     if full is None:
         full = _ALL_FIELDS[cls] = set(fields)
+    state: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name in values:
+            state[name] = values[name]
+        elif f.is_required():
+            raise KeyError(f"{cls.__name__}.{name}: no value and no default")
+        else:
+            state[name] = f.get_default(call_default_factory=True)
     obj = object.__new__(cls)
-    object.__setattr__(obj, "__dict__", {name: values[name] if name in values else f.get_default(call_default_factory=True)
-                                        for name, f in fields.items()})
+    object.__setattr__(obj, "__dict__", state)
     object.__setattr__(obj, "__pydantic_fields_set__", full)
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
