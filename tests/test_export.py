@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -206,6 +208,30 @@ def test_a_file_that_fails_again_when_closed_is_still_removed(sample_kb_built: K
     with pytest.raises(OSError, match="No space left on device$"):
         write_graph_files(broken(), tmp_path, _prefixes(kb))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_that_cannot_write_fails_the_build_and_leaves_no_file(sample_kb_built: KnowledgeBase,
+                                                                       tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # the workers write their own bytes into the files (forked here, so they inherit the patch): a full
+    # disk in one of them is raised here, naming the file, and the earlier files stay as they were
+    monkeypatch.setattr(export, "_BATCH", 1)
+    kb = sample_kb_built
+    write_graph_files(GraphPieces(kb, BASE), tmp_path, _prefixes(kb))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    here = os.getpid()
+    write_at = export.PlacedFile.write_at
+
+    def full_in_a_worker(self: export.PlacedFile, data: Any, offset: int) -> None:
+        if os.getpid() != here:
+            raise OSError(errno.ENOSPC, "No space left on device", self.path)
+        write_at(self, data, offset)
+
+    monkeypatch.setattr(export.PlacedFile, "write_at", full_in_a_worker)
+    with pytest.raises(OSError, match="No space left on device") as err:
+        write_graph_files(GraphPieces(kb, BASE), tmp_path, _prefixes(kb), workers=2)
+    assert err.value.errno == errno.ENOSPC and Path(err.value.filename).parent == tmp_path
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 def test_the_validation_sample_keeps_what_its_articles_name(sample_kb_built: KnowledgeBase) -> None:
