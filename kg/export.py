@@ -309,9 +309,10 @@ class _JsonNodes:
 
 @dataclass
 class _Piece:
-    """A piece of a graph rendered for every format, as UTF-8 (encoded where it is rendered: a forked
-    worker's bytes travel and are written as they are), with the problems met making it and the CPU
-    seconds spent on each format. ``graph`` is empty for an empty piece."""
+    """A piece of a graph rendered for every format, as UTF-8 (encoded where it is rendered), with the
+    problems met making it and the CPU seconds spent on each format. ``graph`` is empty for an empty
+    piece. A piece rendered by a worker comes back without its bytes (``sizes`` and ``index`` say
+    where the worker holds them: :func:`_hold`); the worker writes them itself (:func:`_place`)."""
 
     graph: str = ""
     quads: int = 0
