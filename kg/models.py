@@ -15,7 +15,7 @@ import datetime as dt
 import sys
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Literal, SupportsIndex, TypeVar
+from typing import Any, Literal, SupportsIndex, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -118,12 +118,7 @@ def unchecked(cls: type[_M], **values: Any) -> _M:
             raise KeyError(f"{cls.__name__}.{name}: no value and no default")
         else:
             state[name] = f.get_default(call_default_factory=True)
-    obj = object.__new__(cls)
-    object.__setattr__(obj, "__dict__", state)
-    object.__setattr__(obj, "__pydantic_fields_set__", full)
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
+    return cast(_M, _unpickle(cls, state, full))  # made as an unpickled model is
 
 
 class PageMetadata(_Model):
