@@ -1257,7 +1257,15 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
             aside.join()
         yield aside
         return
-    pieces.prepare()  # what every task reads, made once here rather than in each worker
+    # spawned workers start now: their interpreters load while this process prepares (forked ones
+    # are forked once it is done, to share it)
+    spawned = _Workers(workers, "spawn") if spool is not None else None
+    try:
+        pieces.prepare()  # what every task reads, made once here rather than in each worker
+    except BaseException:
+        if spawned is not None:
+            spawned.kill()
+        raise
     articles = pieces.kb.articles
     assert paths is not None
     _PATHS.update(paths)
@@ -1267,7 +1275,7 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
     jobs = chain(pieces.shared_items(), ((i, min(i + _BATCH, n)) for i in range(0, n, _BATCH)))
     aside = _Beside()
     try:
-        procs = _Workers(workers, "spawn" if spool is not None else "fork")
+        procs = spawned if spawned is not None else _Workers(workers, "fork")
         try:
             outcome = _Beside()
             busy = None  # the worker running beside(), if one does
