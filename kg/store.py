@@ -421,7 +421,7 @@ class _Emitter:
     @cached_property
     def article_counts(self) -> dict[str, int]:
         """Entity key → the number of distinct articles whose graph says they ``schema:mentions`` it."""
-        counts = dict(self._spooled[0])
+        counts = self._spooled[0]  # completed in place: one dict of every entity, not two
         for article_id, key in self.mention_spans:  # distinct (article, entity) pairs
             if article_id in self.articles:
                 counts[key] = counts.get(key, 0) + 1
