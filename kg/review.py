@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from itertools import combinations
 from pathlib import Path
 
-from kg.models import KnowledgeBase, Relation, unchecked
+from kg.models import KnowledgeBase, Relation, compact
 
 COLUMNS = ["key_a", "name_a", "key_b", "name_b", "type", "parent", "reason", "evidence"]
 
@@ -121,9 +121,8 @@ def merge_candidates(kb: KnowledgeBase) -> list[dict[str, str]]:
                      "parent": kb.entities[parent].name if parent in kb.entities else "",
                      "reason": reason,
                      "evidence": ";".join(first_three.get(ka, []) + first_three.get(kb_, []))})
-        # built without validation (every value is a str here), compacted: 2.7·10⁵ of them at 10⁵ articles
-        added.append(unchecked(Relation, subject=ka, predicate="mergeCandidate", object=kb_,
-                               rule=f"review: {reason}"))
+        added.append(Relation(subject=ka, predicate="mergeCandidate", object=kb_, rule=f"review: {reason}"))
+    compact(added, deep=False)  # one fields-set for all: 2.7·10⁵ of them at 10⁵ articles
     kb.relations.extend(added)
     return rows
 
