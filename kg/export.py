@@ -52,12 +52,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import chain, count, groupby
+from itertools import chain, groupby
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -83,8 +83,8 @@ GRAPH_FILES: dict[str, str] = {
 
 _BUFFER = 1 << 20  # bytes of this process's own gathered per format before they are written
 _QUEUED = 64  # writes waiting for the writer thread
-_PARTS = {"nquads": "nq", "trig": "trig", "json-ld": "json", "ntriples": "nt", "turtle": "ttl"}
-"""Format name → the :class:`_Piece` attribute holding its bytes."""
+_PARTS = ("nq", "trig", "json", "nt", "ttl")
+"""The :class:`_Piece` attributes holding its bytes, one a format."""
 
 _Ref = tuple[int, str, int]
 """Bytes that a worker holds: (the piece's number in its task, its :class:`_Piece` attribute, length)."""
@@ -196,7 +196,7 @@ def write_graph_files(pieces: Iterable[list[Quad]] | GraphPieces, out_dir: str |
                     assert rendered.task is not None
                     files.shared_rendered(rendered, partial(pieces.shared_piece, rendered.task))
 
-            for rendered in _rendered(pieces, files.renderer, workers, writer.start, beside, tmp):
+            for rendered in _rendered(pieces, files.renderer, workers, tmp, writer.start, beside):
                 if isinstance(rendered, _Beside):
                     outcome = rendered
                 elif isinstance(rendered, _Placed):  # a worker holds their bytes: it is told where they go
@@ -885,12 +885,15 @@ class _Placed:
     place: Callable[[dict[str, tuple[int, list[bytes | _Ref]]]], None]
 
 
-def _hold(task: int, pieces: list[Any]) -> list[Any]:
+_P = TypeVar("_P", bound=_Piece)
+
+
+def _hold(task: int, pieces: list[_P]) -> list[_P]:
     """In a worker: keep the bytes of ``pieces`` (rendered for task number ``task``) here until
     :func:`_place` writes them; the pieces go back with their sizes only."""
     held = []
     for k, piece in enumerate(pieces):
-        parts = {attr: getattr(piece, attr) for attr in _PARTS.values()}
+        parts = {attr: getattr(piece, attr) for attr in _PARTS}
         for attr in parts:
             setattr(piece, attr, b"")
         piece.sizes, piece.index = {attr: len(data) for attr, data in parts.items()}, k
@@ -1009,8 +1012,7 @@ def _render_shared(job: tuple[int, tuple[str, int, int], tuple[str, dict[str, in
     rendered = renderer.shared(task, pieces.shared_piece(task, _task_data(text) if text is not None else None))
     if problems is not None:
         rendered.problems = problems[before:]
-    held: _SharedRendered = _hold(number, [rendered])[0]
-    return held
+    return _hold(number, [rendered])[0]
 
 
 def _serve(conn: Any) -> None:
@@ -1217,8 +1219,8 @@ def fork_fits(workers: int) -> bool:
     return available > resident * workers
 
 
-def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Callable[[], None] | None = None,
-              beside: Callable[[], Any] | None = None, paths: dict[str, str] | None = None
+def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, paths: dict[str, str],
+              forked: Callable[[], None] | None = None, beside: Callable[[], Any] | None = None
               ) -> Iterator[_Rendered | _SharedRendered | _Placed | list[Quad] | _Beside]:
     """Every piece of ``pieces`` in order: the shared graphs' (:meth:`GraphPieces.shared_items`: a
     task rendered, or a piece made here for the caller to render), then every article graph rendered.
@@ -1238,8 +1240,6 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
     workers (:class:`_Workers`)."""
     global _STATE, _BESIDE
     n = len(pieces)
-    if paths is None:
-        workers = 1
     spool = pieces.kb.spool if sys.executable else None  # no interpreter to start (embedded): fork
     if (workers <= 1 or n < 2 * _BATCH or "fork" not in mp.get_all_start_methods()
             or (spool is None and not fork_fits(workers))):
@@ -1267,7 +1267,6 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
             spawned.kill()
         raise
     articles = pieces.kb.articles
-    assert paths is not None
     _PATHS.update(paths)
     if spool is None:
         _STATE, _BESIDE = (pieces, renderer), beside
@@ -1297,8 +1296,7 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
             # at most _WINDOW tasks per worker rendered ahead of the writer (a batch of articles is ~20 MB
             # of text at 10⁵ articles), handed out in turn; a pending entry is the worker holding the task
             pending: deque[Any] = deque()
-            turn = 0
-            numbers = count()
+            turn = 0  # tasks handed out: the next one's number
 
             def collect_beside() -> None:
                 nonlocal busy
@@ -1320,7 +1318,7 @@ def _rendered(pieces: GraphPieces, renderer: _Renderer, workers: int, forked: Ca
                         pending.append(job)
                         continue
                     free = workers - (busy is not None)
-                    worker, turn, number = turn % free, turn + 1, next(numbers)
+                    number, worker, turn = turn, turn % free, turn + 1
                     # a task of the shared graphs or a batch of articles; a spawned worker is sent copies
                     # of what it reads (as text), a forked one reads this process's objects
                     if isinstance(job[0], str):
